@@ -1,0 +1,7 @@
+/* The entry point of each role: argv[0] is the verb. */
+#ifndef MCGK_APPS_ROLES_H
+#define MCGK_APPS_ROLES_H
+
+int mcgk_cmd_crypto(int argc, char **argv);
+
+#endif

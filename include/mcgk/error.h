@@ -1,0 +1,95 @@
+/*
+ * mcgk/error.h - the one error enum of mcgk.
+ *
+ * Every function that can fail returns an mcgk_err. Values are stable:
+ * new codes are added at the end of the enum, never renumbered.
+ * mcgk_err_name() gives the stable machine name printed by the CLI
+ * ("error: <name>"), mcgk_strerror() a sentence for people.
+ */
+#ifndef MCGK_ERROR_H
+#define MCGK_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mcgk_err {
+    MCGK_OK = 0,
+
+    /* caller errors */
+    MCGK_ERR_INVALID_ARG = 1,       /* NULL pointer, impossible size: a caller bug */
+    MCGK_ERR_BUFFER_TOO_SMALL = 2,  /* output buffer too small; *out_len says how much */
+    MCGK_ERR_NO_MEMORY = 3,         /* allocation failed */
+    MCGK_ERR_RNG = 4,               /* the RNG callback failed */
+
+    /* encoding of values */
+    MCGK_ERR_LENGTH = 5,            /* an encoded value has the wrong length */
+    MCGK_ERR_HEX = 6,               /* not a hex string */
+    MCGK_ERR_BASE64 = 7,            /* not a base64 string */
+
+    /* elliptic-curve and scalar checks (RFC 6507 / RFC 6508) */
+    MCGK_ERR_POINT_FORMAT = 8,      /* point not in uncompressed 0x04 form */
+    MCGK_ERR_POINT_RANGE = 9,       /* a coordinate is >= p */
+    MCGK_ERR_POINT_NOT_ON_CURVE = 10,
+    MCGK_ERR_POINT_INFINITY = 11,   /* the point at infinity where a finite point is needed */
+    MCGK_ERR_SCALAR_RANGE = 12,     /* a scalar outside [1, q-1] */
+    MCGK_ERR_IDENTITY = 13,         /* identifier unusable (empty, too long, a + z = 0 mod q) */
+
+    /* crypto verdicts: one code each; the failing step goes to the local log only */
+    MCGK_ERR_SIGNATURE = 14,        /* ECCSI signature does not verify */
+    MCGK_ERR_SSK_INVALID = 15,      /* SSK/PVT fail RFC 6507 5.1.2 validation */
+    MCGK_ERR_RSK_INVALID = 16,      /* RSK fails RFC 6508 6.1.2 validation */
+    MCGK_ERR_DECAPSULATE = 17,      /* SAKKE decapsulation TEST failed (RFC 6508 6.2.2 step 5) */
+
+    /* generic parse errors (bounded reader) */
+    MCGK_ERR_TRUNCATED = 18,        /* input ends inside a field */
+    MCGK_ERR_TRAILING_DATA = 19,    /* octets after the end of the message */
+    MCGK_ERR_OVERSIZED = 20,        /* a declared length exceeds a bound */
+    MCGK_ERR_UNSUPPORTED = 21,      /* a valid but unsupported value (version, algorithm ...) */
+    MCGK_ERR_MALFORMED = 22,        /* a field violates its format */
+
+    MCGK_ERR_IO = 23,               /* a shell (file, socket, store) failed */
+    MCGK_ERR_USAGE = 24,            /* bad command line */
+
+    /* KMS interface XML (TS 33.180 Annex D) and the KMS/client shells */
+    MCGK_ERR_XML_SYNTAX = 25,       /* not well-formed XML */
+    MCGK_ERR_XML_DTD = 26,          /* a DOCTYPE / entity declaration (refused) */
+    MCGK_ERR_XML_DEPTH = 27,        /* elements nested deeper than the bound */
+    MCGK_ERR_XML_NAMESPACE = 28,    /* element not in the expected namespace */
+    MCGK_ERR_XML_UNKNOWN = 29,      /* unknown element or attribute */
+    MCGK_ERR_XML_MISSING = 30,      /* a required element or attribute is missing */
+    MCGK_ERR_XML_DUPLICATE = 31,    /* an element occurs more often than allowed */
+    MCGK_ERR_AUTH_MISSING = 32,     /* no access token presented */
+    MCGK_ERR_AUTH_FAILED = 33,      /* the access token is wrong */
+    MCGK_ERR_UNKNOWN_USER = 34,     /* no such user */
+    MCGK_ERR_REVOKED = 35,          /* the user (or certificate, key set) is revoked */
+    MCGK_ERR_FORBIDDEN = 36,        /* authenticated, but not allowed for that identity */
+    MCGK_ERR_PERIOD = 37,           /* key period outside the window that is served */
+    MCGK_ERR_WRONG_KMS = 38,        /* addressed to, or issued by, another KMS */
+    MCGK_ERR_NOT_FOUND = 39,        /* no such resource */
+    MCGK_ERR_METHOD = 40,           /* HTTP method not allowed */
+    MCGK_ERR_UNSEAL = 41,           /* sealed data does not authenticate: wrong key or tampered */
+    MCGK_ERR_EXISTS = 42,           /* already exists */
+    MCGK_ERR_PEER = 43,             /* the peer answered with an error */
+    MCGK_ERR_TLS = 44,              /* TLS handshake or certificate verification failed */
+    MCGK_ERR_FILE_MODE = 45,        /* a secret file is accessible to group or others */
+    MCGK_ERR_KEYSET_MISMATCH = 46,  /* a key set is not for the requested identity/period/KMS */
+    MCGK_ERR_NO_KEYS = 47,          /* no key set for that identity at that time */
+
+    /* MIKEY codec (RFC 3830 / RFC 6043 / RFC 6509) */
+    MCGK_ERR_MIKEY_VERSION = 48,      /* HDR version is not 1 (RFC 3830 §6.1) */
+    MCGK_ERR_MIKEY_PAYLOAD_TYPE = 49, /* unknown next-payload type, or one not allowed there */
+    MCGK_ERR_MIKEY_CS_MAP = 50,       /* CS ID map inconsistent with #CS */
+
+    MCGK_ERR__COUNT                 /* keep last */
+} mcgk_err;
+
+/* Stable lower-case name without prefix, e.g. "signature" for MCGK_ERR_SIGNATURE. */
+const char *mcgk_err_name(mcgk_err e);
+/* A sentence describing the error. Never NULL. */
+const char *mcgk_strerror(mcgk_err e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,77 @@
+/* Error names and messages. See mcgk/error.h. */
+#include "mcgk/error.h"
+
+#include <stddef.h>
+
+struct err_text {
+    const char *name;
+    const char *msg;
+};
+
+static const struct err_text k_errors[MCGK_ERR__COUNT] = {
+    [MCGK_OK] = {"ok", "success"},
+    [MCGK_ERR_INVALID_ARG] = {"invalid-arg", "invalid argument"},
+    [MCGK_ERR_BUFFER_TOO_SMALL] = {"buffer-too-small", "output buffer too small"},
+    [MCGK_ERR_NO_MEMORY] = {"no-memory", "out of memory"},
+    [MCGK_ERR_RNG] = {"rng", "random number generator failed"},
+    [MCGK_ERR_LENGTH] = {"length", "value has the wrong length"},
+    [MCGK_ERR_HEX] = {"hex", "not a hex string"},
+    [MCGK_ERR_BASE64] = {"base64", "not a base64 string"},
+    [MCGK_ERR_POINT_FORMAT] = {"point-format", "point is not an uncompressed 0x04 point"},
+    [MCGK_ERR_POINT_RANGE] = {"point-range", "point coordinate is not below p"},
+    [MCGK_ERR_POINT_NOT_ON_CURVE] = {"point-not-on-curve", "point is not on the curve"},
+    [MCGK_ERR_POINT_INFINITY] = {"point-infinity", "point at infinity"},
+    [MCGK_ERR_SCALAR_RANGE] = {"scalar-range", "scalar outside [1, q-1]"},
+    [MCGK_ERR_IDENTITY] = {"identity", "identifier cannot be used"},
+    [MCGK_ERR_SIGNATURE] = {"signature", "signature does not verify"},
+    [MCGK_ERR_SSK_INVALID] = {"ssk-invalid", "SSK/PVT fail validation (RFC 6507 5.1.2)"},
+    [MCGK_ERR_RSK_INVALID] = {"rsk-invalid", "RSK fails validation (RFC 6508 6.1.2)"},
+    [MCGK_ERR_DECAPSULATE] = {"decapsulate", "SAKKE decapsulation failed"},
+    [MCGK_ERR_TRUNCATED] = {"truncated", "input is truncated"},
+    [MCGK_ERR_TRAILING_DATA] = {"trailing-data", "unexpected data after the end"},
+    [MCGK_ERR_OVERSIZED] = {"oversized", "declared length exceeds the limit"},
+    [MCGK_ERR_UNSUPPORTED] = {"unsupported", "unsupported value"},
+    [MCGK_ERR_MALFORMED] = {"malformed", "malformed field"},
+    [MCGK_ERR_IO] = {"io", "input/output error"},
+    [MCGK_ERR_USAGE] = {"usage", "bad command line"},
+    [MCGK_ERR_XML_SYNTAX] = {"xml-syntax", "not well-formed XML"},
+    [MCGK_ERR_XML_DTD] = {"xml-dtd", "XML document type declarations are refused"},
+    [MCGK_ERR_XML_DEPTH] = {"xml-depth", "XML elements nested too deeply"},
+    [MCGK_ERR_XML_NAMESPACE] = {"xml-namespace", "XML element in the wrong namespace"},
+    [MCGK_ERR_XML_UNKNOWN] = {"xml-unknown", "unknown XML element or attribute"},
+    [MCGK_ERR_XML_MISSING] = {"xml-missing", "required XML element or attribute missing"},
+    [MCGK_ERR_XML_DUPLICATE] = {"xml-duplicate", "XML element repeated"},
+    [MCGK_ERR_AUTH_MISSING] = {"auth-missing", "no access token"},
+    [MCGK_ERR_AUTH_FAILED] = {"auth-failed", "access token not accepted"},
+    [MCGK_ERR_UNKNOWN_USER] = {"unknown-user", "unknown user"},
+    [MCGK_ERR_REVOKED] = {"revoked", "revoked"},
+    [MCGK_ERR_FORBIDDEN] = {"forbidden", "not authorised for that identity"},
+    [MCGK_ERR_PERIOD] = {"period", "key period not served"},
+    [MCGK_ERR_WRONG_KMS] = {"wrong-kms", "belongs to another KMS"},
+    [MCGK_ERR_NOT_FOUND] = {"not-found", "no such resource"},
+    [MCGK_ERR_METHOD] = {"method", "method not allowed"},
+    [MCGK_ERR_UNSEAL] = {"unseal", "sealed data does not authenticate (wrong key or tampered)"},
+    [MCGK_ERR_EXISTS] = {"exists", "already exists"},
+    [MCGK_ERR_PEER] = {"peer", "the peer reported an error"},
+    [MCGK_ERR_TLS] = {"tls", "TLS handshake or certificate verification failed"},
+    [MCGK_ERR_FILE_MODE] = {"file-mode", "secret file is accessible to group or others"},
+    [MCGK_ERR_KEYSET_MISMATCH] = {"keyset-mismatch", "key set is not for the requested identity, period or KMS"},
+    [MCGK_ERR_NO_KEYS] = {"no-keys", "no key set for that identity at that time"},
+    [MCGK_ERR_MIKEY_VERSION] = {"mikey-version", "MIKEY version is not 1"},
+    [MCGK_ERR_MIKEY_PAYLOAD_TYPE] = {"mikey-payload-type", "unknown or misplaced MIKEY payload type"},
+    [MCGK_ERR_MIKEY_CS_MAP] = {"mikey-cs-map", "MIKEY CS ID map inconsistent with #CS"},
+};
+
+const char *mcgk_err_name(mcgk_err e)
+{
+    if ((unsigned)e >= (unsigned)MCGK_ERR__COUNT || k_errors[e].name == NULL)
+        return "unknown";
+    return k_errors[e].name;
+}
+
+const char *mcgk_strerror(mcgk_err e)
+{
+    if ((unsigned)e >= (unsigned)MCGK_ERR__COUNT || k_errors[e].msg == NULL)
+        return "unknown error";
+    return k_errors[e].msg;
+}

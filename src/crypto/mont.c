@@ -1,0 +1,266 @@
+/*
+ * Montgomery multiplication (CIOS, Koc et al.) with 64-bit limbs. See mont.h.
+ * The limb count is public; nothing here branches on or indexes by a value.
+ */
+#include "crypto/mont.h"
+
+#include <string.h>
+
+#include "base/ct.h"
+#include "mcgk/base.h"
+
+typedef unsigned __int128 u128;
+
+/* CIOS with the modulus length as a compile-time constant in each instance. */
+static inline __attribute__((always_inline)) void mont_mul_n(uint64_t *r, const uint64_t *a,
+                                                             const uint64_t *b, const uint64_t *m,
+                                                             uint64_t minv, size_t n)
+{
+    uint64_t t[MCGK_MONT_MAX_LIMBS + 2];
+    for (size_t j = 0; j < n + 2; j++)
+        t[j] = 0;
+    for (size_t i = 0; i < n; i++) {
+        u128 acc;
+        uint64_t c = 0, bi = b[i];
+        for (size_t j = 0; j < n; j++) {
+            acc = (u128)a[j] * bi + t[j] + c;
+            t[j] = (uint64_t)acc;
+            c = (uint64_t)(acc >> 64);
+        }
+        acc = (u128)t[n] + c;
+        t[n] = (uint64_t)acc;
+        t[n + 1] = (uint64_t)(acc >> 64);
+
+        uint64_t mq = t[0] * minv;
+        acc = (u128)mq * m[0] + t[0];
+        c = (uint64_t)(acc >> 64);
+        for (size_t j = 1; j < n; j++) {
+            acc = (u128)mq * m[j] + t[j] + c;
+            t[j - 1] = (uint64_t)acc;
+            c = (uint64_t)(acc >> 64);
+        }
+        acc = (u128)t[n] + c;
+        t[n - 1] = (uint64_t)acc;
+        t[n] = t[n + 1] + (uint64_t)(acc >> 64);
+    }
+    /* t < 2m: subtract m once when t >= m */
+    uint64_t s[MCGK_MONT_MAX_LIMBS];
+    uint64_t borrow = 0;
+    for (size_t j = 0; j < n; j++) {
+        u128 d = (u128)t[j] - m[j] - borrow;
+        s[j] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    /* keep s when t[n] carries or no borrow */
+    uint64_t take = mcgk_ct_nonzero_mask64(t[n]) | mcgk_ct_zero_mask64(borrow);
+    for (size_t j = 0; j < n; j++)
+        r[j] = mcgk_ct_select64(take, s[j], t[j]);
+}
+
+static void mont_mul_4(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
+{
+    mont_mul_n(r, a, b, M->m, M->minv, 4);
+}
+
+static void mont_mul_16(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
+{
+    mont_mul_n(r, a, b, M->m, M->minv, 16);
+}
+
+static void mont_mul_any(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
+{
+    mont_mul_n(r, a, b, M->m, M->minv, M->n);
+}
+
+void mcgk_mont_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
+{
+    switch (M->n) { /* the limb count is public */
+    case 4:
+        mont_mul_4(r, a, b, M);
+        break;
+    case 16:
+        mont_mul_16(r, a, b, M);
+        break;
+    default:
+        mont_mul_any(r, a, b, M);
+        break;
+    }
+}
+
+void mcgk_mont_sqr(uint64_t *r, const uint64_t *a, const mcgk_mont *M) { mcgk_mont_mul(r, a, a, M); }
+
+uint64_t mcgk_limbs_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
+{
+    uint64_t c = 0;
+    for (size_t j = 0; j < n; j++) {
+        u128 s = (u128)a[j] + b[j] + c;
+        r[j] = (uint64_t)s;
+        c = (uint64_t)(s >> 64);
+    }
+    return c;
+}
+
+uint64_t mcgk_limbs_sub(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
+{
+    uint64_t borrow = 0;
+    for (size_t j = 0; j < n; j++) {
+        u128 d = (u128)a[j] - b[j] - borrow;
+        r[j] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    return borrow;
+}
+
+void mcgk_mont_add(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
+{
+    size_t n = M->n;
+    uint64_t t[MCGK_MONT_MAX_LIMBS], s[MCGK_MONT_MAX_LIMBS];
+    uint64_t carry = mcgk_limbs_add(t, a, b, n);
+    uint64_t borrow = mcgk_limbs_sub(s, t, M->m, n);
+    /* a + b >= m when it carried out or the subtraction did not borrow */
+    uint64_t take = mcgk_ct_nonzero_mask64(carry) | mcgk_ct_zero_mask64(borrow);
+    for (size_t j = 0; j < n; j++)
+        r[j] = mcgk_ct_select64(take, s[j], t[j]);
+}
+
+void mcgk_mont_sub(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
+{
+    size_t n = M->n;
+    uint64_t t[MCGK_MONT_MAX_LIMBS], s[MCGK_MONT_MAX_LIMBS];
+    uint64_t borrow = mcgk_limbs_sub(t, a, b, n);
+    mcgk_limbs_add(s, t, M->m, n);
+    uint64_t take = mcgk_ct_nonzero_mask64(borrow);
+    for (size_t j = 0; j < n; j++)
+        r[j] = mcgk_ct_select64(take, s[j], t[j]);
+}
+
+void mcgk_mont_neg(uint64_t *r, const uint64_t *a, const mcgk_mont *M)
+{
+    uint64_t z[MCGK_MONT_MAX_LIMBS] = {0};
+    mcgk_mont_sub(r, z, a, M);
+}
+
+void mcgk_mont_to(uint64_t *r, const uint64_t *a, const mcgk_mont *M) { mcgk_mont_mul(r, a, M->rr, M); }
+
+void mcgk_mont_from(uint64_t *r, const uint64_t *a, const mcgk_mont *M)
+{
+    uint64_t one[MCGK_MONT_MAX_LIMBS] = {1};
+    mcgk_mont_mul(r, a, one, M);
+}
+
+/* Left-to-right fixed 4-bit windows over a public exponent; the base may be secret:
+ * the table is indexed by exponent bits only. */
+void mcgk_mont_pow_public(uint64_t *r, const uint64_t *a, const uint64_t *e, const mcgk_mont *M)
+{
+    size_t n = M->n;
+    uint64_t tab[16][MCGK_MONT_MAX_LIMBS];
+    uint64_t acc[MCGK_MONT_MAX_LIMBS];
+    memcpy(tab[0], M->one, n * 8);
+    memcpy(tab[1], a, n * 8);
+    for (int i = 2; i < 16; i++)
+        mcgk_mont_mul(tab[i], tab[i - 1], a, M);
+    memcpy(acc, M->one, n * 8);
+    int started = 0;
+    for (size_t w = n * 16; w-- > 0;) {
+        unsigned d = (unsigned)((e[w / 16] >> (4 * (w % 16))) & 15);
+        if (started) {
+            for (int k = 0; k < 4; k++)
+                mcgk_mont_sqr(acc, acc, M);
+        }
+        if (d) {
+            mcgk_mont_mul(acc, acc, tab[d], M);
+            started = 1;
+        }
+    }
+    memcpy(r, acc, n * 8);
+    mcgk_wipe(tab, sizeof tab);
+    mcgk_wipe(acc, sizeof acc);
+}
+
+void mcgk_mont_inv(uint64_t *r, const uint64_t *a, const mcgk_mont *M)
+{
+    mcgk_mont_pow_public(r, a, M->mm2, M);
+}
+
+void mcgk_mont_inv_batch(uint64_t *a, size_t cnt, uint64_t *tmp, const mcgk_mont *M)
+{
+    size_t n = M->n;
+    if (cnt == 0)
+        return;
+    /* tmp[i] = a[0]*...*a[i] */
+    memcpy(tmp, a, n * 8);
+    for (size_t i = 1; i < cnt; i++)
+        mcgk_mont_mul(tmp + i * n, tmp + (i - 1) * n, a + i * n, M);
+    uint64_t inv[MCGK_MONT_MAX_LIMBS], t[MCGK_MONT_MAX_LIMBS];
+    mcgk_mont_inv(inv, tmp + (cnt - 1) * n, M);
+    for (size_t i = cnt; i-- > 1;) {
+        /* a[i]^-1 = inv * prefix(i-1); then inv *= a[i] */
+        mcgk_mont_mul(t, inv, tmp + (i - 1) * n, M);
+        mcgk_mont_mul(inv, inv, a + i * n, M);
+        memcpy(a + i * n, t, n * 8);
+    }
+    memcpy(a, inv, n * 8);
+    mcgk_wipe(inv, sizeof inv);
+    mcgk_wipe(t, sizeof t);
+}
+
+void mcgk_limbs_from_be(uint64_t *r, size_t n, const uint8_t *be, size_t len)
+{
+    for (size_t j = 0; j < n; j++)
+        r[j] = 0;
+    for (size_t i = 0; i < len && i < 8 * n; i++)
+        r[i / 8] |= (uint64_t)be[len - 1 - i] << (8 * (i % 8));
+}
+
+void mcgk_limbs_to_be(uint8_t *be, size_t len, const uint64_t *a, size_t n)
+{
+    for (size_t i = 0; i < len; i++)
+        be[len - 1 - i] = i < 8 * n ? (uint8_t)(a[i / 8] >> (8 * (i % 8))) : 0;
+}
+
+uint64_t mcgk_limbs_lt_mask(const uint64_t *a, const uint64_t *b, size_t n)
+{
+    uint64_t t[MCGK_MONT_MAX_LIMBS];
+    uint64_t borrow = mcgk_limbs_sub(t, a, b, n);
+    return (uint64_t)0 - borrow;
+}
+
+uint64_t mcgk_limbs_zero_mask(const uint64_t *a, size_t n)
+{
+    uint64_t acc = 0;
+    for (size_t j = 0; j < n; j++)
+        acc |= a[j];
+    return mcgk_ct_zero_mask64(acc);
+}
+
+uint64_t mcgk_limbs_eq_mask(const uint64_t *a, const uint64_t *b, size_t n)
+{
+    uint64_t acc = 0;
+    for (size_t j = 0; j < n; j++)
+        acc |= a[j] ^ b[j];
+    return mcgk_ct_zero_mask64(acc);
+}
+
+void mcgk_mont_init(mcgk_mont *M, const uint8_t *mod_be, size_t len)
+{
+    memset(M, 0, sizeof *M);
+    size_t n = (len + 7) / 8;
+    M->n = n;
+    mcgk_limbs_from_be(M->m, n, mod_be, len);
+    /* -m^-1 mod 2^64 by Newton iteration */
+    uint64_t x = 1;
+    for (int i = 0; i < 7; i++)
+        x *= 2 - M->m[0] * x;
+    M->minv = (uint64_t)0 - x;
+    /* R mod m: start from 2^(64n) - m computed as (0 - m) mod 2^(64n), reduce */
+    uint64_t z[MCGK_MONT_MAX_LIMBS] = {0};
+    mcgk_limbs_sub(M->one, z, M->m, n); /* 2^(64n) - m */
+    while (!mcgk_limbs_lt_mask(M->one, M->m, n))
+        mcgk_limbs_sub(M->one, M->one, M->m, n);
+    /* R^2 mod m by 64n doublings of R */
+    memcpy(M->rr, M->one, n * 8);
+    for (size_t i = 0; i < 64 * n; i++)
+        mcgk_mont_add(M->rr, M->rr, M->rr, M);
+    uint64_t two[MCGK_MONT_MAX_LIMBS] = {2};
+    mcgk_limbs_sub(M->mm2, M->m, two, n);
+}
