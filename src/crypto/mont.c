@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <gmp.h>
+
 #include "base/ct.h"
 #include "mcgk/base.h"
 
@@ -62,9 +64,41 @@ static void mont_mul_4(uint64_t *r, const uint64_t *a, const uint64_t *b, const 
     mont_mul_n(r, a, b, M->m, M->minv, 4);
 }
 
+/*
+ * 16 limbs (the SAKKE primes): GMP's assembly does the 1024x1024 product
+ * (mpn_sec_mul / mpn_sec_sqr, documented side-channel silent) and the REDC
+ * runs on mpn_addmul_1 / mpn_add_n / mpn_sub_n, whose loops depend only on
+ * the limb count. Each addmul carry is parked in the limb it just zeroed and
+ * added once at the end (carries land above limb 15, so deferring them does
+ * not change the quotient digits).
+ */
+static void mont_redc_16(uint64_t *r, mp_limb_t t[32], const mcgk_mont *M)
+{
+    mp_limb_t s[16];
+    for (size_t i = 0; i < 16; i++) {
+        mp_limb_t u = t[i] * M->minv;
+        t[i] = mpn_addmul_1(t + i, (const mp_limb_t *)M->m, 16, u);
+    }
+    mp_limb_t c = mpn_add_n((mp_limb_t *)r, t + 16, t, 16);
+    mp_limb_t borrow = mpn_sub_n(s, (const mp_limb_t *)r, (const mp_limb_t *)M->m, 16);
+    uint64_t take = mcgk_ct_nonzero_mask64(c) | mcgk_ct_zero_mask64(borrow);
+    for (size_t j = 0; j < 16; j++)
+        r[j] = mcgk_ct_select64(take, s[j], r[j]);
+}
+
 static void mont_mul_16(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
 {
-    mont_mul_n(r, a, b, M->m, M->minv, 16);
+    mp_limb_t t[32], scratch[8];
+    _Static_assert(sizeof(mp_limb_t) == sizeof(uint64_t), "64-bit GMP limbs");
+    mpn_sec_mul(t, (const mp_limb_t *)a, 16, (const mp_limb_t *)b, 16, scratch);
+    mont_redc_16(r, t, M);
+}
+
+static void mont_sqr_16(uint64_t *r, const uint64_t *a, const mcgk_mont *M)
+{
+    mp_limb_t t[32], scratch[8];
+    mpn_sec_sqr(t, (const mp_limb_t *)a, 16, scratch);
+    mont_redc_16(r, t, M);
 }
 
 static void mont_mul_any(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
@@ -79,7 +113,10 @@ void mcgk_mont_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk
         mont_mul_4(r, a, b, M);
         break;
     case 16:
-        mont_mul_16(r, a, b, M);
+        if (M->gmp)
+            mont_mul_16(r, a, b, M);
+        else
+            mont_mul_n(r, a, b, M->m, M->minv, 16);
         break;
     default:
         mont_mul_any(r, a, b, M);
@@ -87,7 +124,13 @@ void mcgk_mont_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk
     }
 }
 
-void mcgk_mont_sqr(uint64_t *r, const uint64_t *a, const mcgk_mont *M) { mcgk_mont_mul(r, a, a, M); }
+void mcgk_mont_sqr(uint64_t *r, const uint64_t *a, const mcgk_mont *M)
+{
+    if (M->n == 16 && M->gmp)
+        mont_sqr_16(r, a, M);
+    else
+        mcgk_mont_mul(r, a, a, M);
+}
 
 uint64_t mcgk_limbs_add(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
 {
@@ -263,4 +306,6 @@ void mcgk_mont_init(mcgk_mont *M, const uint8_t *mod_be, size_t len)
         mcgk_mont_add(M->rr, M->rr, M->rr, M);
     uint64_t two[MCGK_MONT_MAX_LIMBS] = {2};
     mcgk_limbs_sub(M->mm2, M->m, two, n);
+    /* the GMP path needs no more scratch than it is given (0 limbs on x86-64) */
+    M->gmp = n == 16 && mpn_sec_mul_itch(16, 16) <= 8 && mpn_sec_sqr_itch(16) <= 8;
 }

@@ -297,6 +297,26 @@ out:
     return e;
 }
 
+/*
+ * Q = [a]P + Z, affine (RFC 6508 §6.1.2). a is the public identifier: one
+ * table walk for [a]P, then one addition of Z. MCGK_ERR_IDENTITY when the
+ * sum degenerates (a = -z mod q: no key exists for a; a = z: probability 1/q).
+ */
+static mcgk_err validation_point(sk_affine *Q, const mcgk_sakke_community *c, const uint64_t *a,
+                                 const sk_params *S)
+{
+    sk_jac J;
+    uint64_t zinv[SK_N];
+    if (sk_fb_mul2(&J, S->P_table, a, NULL, NULL, S))
+        return MCGK_ERR_IDENTITY; /* a = 0 mod q */
+    sk_jac_madd(&J, &J, &c->Z, S);
+    if (mcgk_limbs_zero_mask(J.Z, SK_N))
+        return MCGK_ERR_IDENTITY;
+    mcgk_mont_inv(zinv, J.Z, &S->p);
+    sk_jac_to_affine_with_zinv(Q, &J, zinv, S);
+    return MCGK_OK;
+}
+
 mcgk_err mcgk_sakke_receiver_new(const mcgk_sakke_community *c, const uint8_t *id, size_t id_len,
                                  const uint8_t rsk[MCGK_SAKKE_POINT_LEN],
                                  mcgk_sakke_receiver **out)
@@ -323,31 +343,23 @@ mcgk_err mcgk_sakke_receiver_new(const mcgk_sakke_community *c, const uint8_t *i
     id_to_scalar(r->b, id, id_len, S);
     e = sk_lines_build(&r->lines, &K, S);
     mcgk_wipe(&K, sizeof K);
-    if (e != MCGK_OK)
-        goto fail;
-    /* RFC 6508 §6.1.2: < [a]P + Z , RSK > == g, computed as <RSK, [a]P + Z> */
-    {
-        sk_jac J;
-        uint64_t one[SK_N] = {1}, zinv[SK_N], w[SK_N];
-        if (sk_fb_mul2(&J, S->P_table, r->b, c->Z_table, one, S)) {
-            e = MCGK_ERR_IDENTITY;
-            goto fail;
-        }
-        mcgk_mont_inv(zinv, J.Z, &S->p);
-        sk_jac_to_affine_with_zinv(&Q, &J, zinv, S);
-        sk_pairing_eval(w, &r->lines, &Q, S);
-        uint64_t ok = mcgk_limbs_eq_mask(w, S->g, SK_N);
-        mcgk_wipe(w, sizeof w);
-        if (!ok) {
+    if (e == MCGK_OK)
+        e = validation_point(&Q, c, r->b, S);
+    if (e == MCGK_OK) {
+        /* RFC 6508 §6.1.2: < [a]P + Z , RSK > == g, computed as <RSK, [a]P + Z> */
+        uint64_t v1[SK_N], v2[SK_N];
+        sk_pairing_eval(v1, v2, &r->lines, &Q, S);
+        if (!sk_pf_eq_fp_mask(v1, v2, S->g, S))
             e = MCGK_ERR_RSK_INVALID;
-            goto fail;
-        }
+        mcgk_wipe(v1, sizeof v1);
+        mcgk_wipe(v2, sizeof v2);
+    }
+    if (e != MCGK_OK) {
+        mcgk_sakke_receiver_free(r);
+        return e;
     }
     *out = r;
     return MCGK_OK;
-fail:
-    mcgk_sakke_receiver_free(r);
-    return e;
 }
 
 void mcgk_sakke_receiver_free(mcgk_sakke_receiver *r)
@@ -362,9 +374,29 @@ void mcgk_sakke_receiver_free(mcgk_sakke_receiver *r)
 mcgk_err mcgk_sakke_rsk_validate(const mcgk_sakke_community *c, const uint8_t *id, size_t id_len,
                                  const uint8_t rsk[MCGK_SAKKE_POINT_LEN])
 {
-    mcgk_sakke_receiver *r = NULL;
-    mcgk_err e = mcgk_sakke_receiver_new(c, id, id_len, rsk, &r);
-    mcgk_sakke_receiver_free(r);
+    if (c == NULL || rsk == NULL)
+        return MCGK_ERR_INVALID_ARG;
+    if (!id_ok(id, id_len))
+        return MCGK_ERR_IDENTITY;
+    const sk_params *S = sk_params_get();
+    if (S == NULL)
+        return MCGK_ERR_NO_MEMORY;
+    sk_affine K, Q;
+    uint64_t a[SK_N], v1[SK_N], v2[SK_N];
+    mcgk_err e = sk_point_decode(&K, rsk, MCGK_SAKKE_POINT_LEN, S);
+    if (e != MCGK_OK)
+        return e;
+    id_to_scalar(a, id, id_len, S);
+    e = validation_point(&Q, c, a, S);
+    if (e == MCGK_OK) {
+        /* one pass, no line table: a one-off check (RFC 6508 §6.1.2) */
+        sk_pairing(v1, v2, &K, &Q, S);
+        if (!sk_pf_eq_fp_mask(v1, v2, S->g, S))
+            e = MCGK_ERR_RSK_INVALID;
+    }
+    mcgk_wipe(&K, sizeof K);
+    mcgk_wipe(v1, sizeof v1);
+    mcgk_wipe(v2, sizeof v2);
     return e;
 }
 
@@ -384,10 +416,13 @@ mcgk_err mcgk_sakke_decapsulate(const mcgk_sakke_receiver *rcv,
         return e;
     }
     uint8_t buf[MCGK_SAKKE_SSV_LEN + MCGK_SAKKE_ID_MAX_LEN], mask[16], out[16];
-    uint64_t w[SK_N], r[SK_N], z2[SK_N], z3[SK_N], t[SK_N];
+    uint64_t w[SK_N], v1[SK_N], v2[SK_N], r[SK_N], z2[SK_N], z3[SK_N], t[SK_N];
     sk_jac T;
     /* §6.2.2 step 2: w = <R, RSK> */
-    sk_pairing_eval(w, &rcv->lines, &R, S);
+    sk_pairing_eval(v1, v2, &rcv->lines, &R, S);
+    sk_pf_to_fp(w, v1, v2, S);
+    mcgk_wipe(v1, sizeof v1);
+    mcgk_wipe(v2, sizeof v2);
     /* step 3: SSV = H xor HashToIntegerRange(w, 2^n) */
     mask_of_w(mask, w, S);
     for (size_t i = 0; i < 16; i++)

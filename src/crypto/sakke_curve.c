@@ -85,6 +85,38 @@ static void params_init(void)
     for (unsigned i = 0; i < 64 * SK_N; i++)
         if (mcgk_limbs_bit(S->q.m, i))
             S->q_bits = i + 1;
+    /* NAF of the public Miller-loop scalar q - 1: fewer addition steps */
+    {
+        uint64_t k[SK_N + 1] = {0};
+        memcpy(k, S->q_minus_1, sizeof S->q_minus_1);
+        unsigned len = 0;
+        for (;;) {
+            int nonzero = 0;
+            for (size_t j = 0; j <= SK_N; j++)
+                nonzero |= k[j] != 0;
+            if (!nonzero)
+                break;
+            int8_t d = 0;
+            if (k[0] & 1) {
+                d = (k[0] & 3) == 3 ? -1 : 1;
+                uint64_t c = (d == 1) ? 1 : 0;
+                if (d == 1) {
+                    k[0] -= 1;
+                } else { /* k += 1 */
+                    c = 1;
+                    for (size_t j = 0; j <= SK_N && c; j++) {
+                        k[j] += 1;
+                        c = k[j] == 0;
+                    }
+                }
+            }
+            S->naf[len++] = d;
+            for (size_t j = 0; j < SK_N; j++) /* k >>= 1 */
+                k[j] = (k[j] >> 1) | (k[j + 1] << 63);
+            k[SK_N] >>= 1;
+        }
+        S->naf_len = len;
+    }
     /* RFC 6508 §5.1 step 4: h_i = hash(h_{i-1}), h_0 = 0^256 */
     uint8_t h[32] = {0};
     for (int i = 0; i < 4; i++) {

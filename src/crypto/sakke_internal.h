@@ -45,8 +45,10 @@ typedef struct sk_params {
     sk_affine P;         /* generator, Montgomery form */
     sk_fp g;             /* <P,P> as the F_p representative, Montgomery form */
     sk_fp three;         /* 3 in Montgomery form */
-    uint64_t q_minus_1[SK_N]; /* Miller-loop bits, normal form */
+    uint64_t q_minus_1[SK_N]; /* normal form */
     unsigned q_bits;     /* bit length of q */
+    int8_t naf[64 * SK_N + 1]; /* non-adjacent form of q - 1, least significant digit first */
+    unsigned naf_len;    /* digits; naf[naf_len - 1] == 1 */
     uint8_t h[4][32];    /* HashToIntegerRange chain h_1..h_4 = SHA-256 iterates of 0^256 */
     const sk_fb_table *P_table;
     const sk_g_table *g_table;
@@ -62,7 +64,7 @@ static inline void sk_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, con
 }
 static inline void sk_sqr(uint64_t *r, const uint64_t *a, const sk_params *S)
 {
-    mcgk_mont_mul(r, a, a, &S->p);
+    mcgk_mont_sqr(r, a, &S->p);
 }
 static inline void sk_add(uint64_t *r, const uint64_t *a, const uint64_t *b, const sk_params *S)
 {
@@ -120,7 +122,16 @@ typedef struct sk_lines {
 /* Build the lines of A (constant time in A). Returns MCGK_ERR_NO_MEMORY or MCGK_OK. */
 mcgk_err sk_lines_build(sk_lines *L, const sk_affine *A, const sk_params *S);
 void sk_lines_free(sk_lines *L);
-/* w = <A, Q> as the F_p representative (Montgomery form), using A's lines. */
-void sk_pairing_eval(uint64_t *w, const sk_lines *L, const sk_affine *Q, const sk_params *S);
+/* <A, Q> as a PF_p pair (v1, v2) (after the final exponentiation), using A's lines. */
+void sk_pairing_eval(uint64_t *v1, uint64_t *v2, const sk_lines *L, const sk_affine *Q,
+                     const sk_params *S);
+/* <A, Q> in one pass, without a line table (for a one-off pairing). */
+void sk_pairing(uint64_t *v1, uint64_t *v2, const sk_affine *A, const sk_affine *Q,
+                const sk_params *S);
+/* The F_p representative w = v2 / v1 of a PF_p pair (RFC 6508 §2.1). */
+void sk_pf_to_fp(uint64_t *w, const uint64_t *v1, const uint64_t *v2, const sk_params *S);
+/* all-ones when the pair (v1, v2) represents the F_p value t, without an inversion */
+uint64_t sk_pf_eq_fp_mask(const uint64_t *v1, const uint64_t *v2, const uint64_t *t,
+                          const sk_params *S);
 
 #endif

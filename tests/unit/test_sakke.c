@@ -28,9 +28,14 @@ static void test_rfc6508_params_and_g(void)
     /* g = <P, P> (RFC 6508 §3.2) recomputed with the pairing */
     sk_lines L;
     CHECK_OK(sk_lines_build(&L, &S->P, S));
-    uint64_t w[SK_N];
-    sk_pairing_eval(w, &L, &S->P, S);
+    uint64_t w[SK_N], v1[SK_N], v2[SK_N];
+    sk_pairing_eval(v1, v2, &L, &S->P, S);
+    sk_pf_to_fp(w, v1, v2, S);
     CHECK(mcgk_limbs_eq_mask(w, S->g, SK_N) != 0);
+    CHECK(sk_pf_eq_fp_mask(v1, v2, S->g, S) != 0);
+    /* the one-pass pairing agrees */
+    sk_pairing(v1, v2, &S->P, &S->P, S);
+    CHECK(sk_pf_eq_fp_mask(v1, v2, S->g, S) != 0);
     sk_lines_free(&L);
     free(P);
 }
