@@ -10,6 +10,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Secret marking for the ctgrind check (tests/ct/, Monocypher style): under
+ * valgrind memcheck, mcgk_ct_poison marks a secret as undefined so any branch
+ * or address that depends on it is reported; mcgk_ct_declassify releases a
+ * value on purpose - a verdict (valid / invalid) or an event of negligible
+ * probability that the protocol must act on. Outside valgrind both are a few
+ * no-op instructions.
+ */
+#if defined(MCGK_HAVE_VALGRIND)
+#include <valgrind/memcheck.h>
+#define mcgk_ct_poison(p, n) ((void)VALGRIND_MAKE_MEM_UNDEFINED((p), (n)))
+#define mcgk_ct_declassify(p, n) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#else
+#define mcgk_ct_poison(p, n) ((void)(p), (void)(n))
+#define mcgk_ct_declassify(p, n) ((void)(p), (void)(n))
+#endif
+
+/* Release a mask / flag value and return it (see mcgk_ct_declassify). */
+static inline uint64_t mcgk_ct_declassify64(uint64_t x)
+{
+    mcgk_ct_declassify(&x, sizeof x);
+    return x;
+}
+
 static inline uint64_t mcgk_ct_barrier64(uint64_t x)
 {
 #if defined(__GNUC__) || defined(__clang__)

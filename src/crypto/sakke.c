@@ -16,6 +16,7 @@
 
 #include <openssl/sha.h>
 
+#include "base/ct.h"
 #include "crypto/sakke_internal.h"
 
 struct mcgk_sakke_community {
@@ -114,7 +115,7 @@ static mcgk_err scalar_from_octets(uint64_t *k, const uint8_t *z, size_t z_len, 
         return MCGK_ERR_LENGTH;
     mcgk_limbs_from_be(k, SK_N, z, z_len);
     uint64_t ok = mcgk_limbs_lt_mask(k, S->q.m, SK_N) & ~mcgk_limbs_zero_mask(k, SK_N);
-    if (!ok) {
+    if (!mcgk_ct_declassify64(ok)) { /* the verdict on a secret is released */
         mcgk_wipe(k, SK_N * 8);
         return MCGK_ERR_SCALAR_RANGE;
     }
@@ -169,7 +170,9 @@ mcgk_err mcgk_sakke_kms_keygen(const mcgk_rng *rng, uint8_t z[MCGK_SAKKE_FP_LEN]
             return e;
         z[0] &= (uint8_t)(0xFF >> (8 * MCGK_SAKKE_FP_LEN - S->q_bits));
         mcgk_limbs_from_be(k, SK_N, z, MCGK_SAKKE_FP_LEN);
-        if (mcgk_limbs_lt_mask(k, S->q.m, SK_N) & ~mcgk_limbs_lt_mask(k, two, SK_N))
+        /* rejection sampling: only the accept bit is released */
+        if (mcgk_ct_declassify64(mcgk_limbs_lt_mask(k, S->q.m, SK_N) &
+                                 ~mcgk_limbs_lt_mask(k, two, SK_N)))
             break;
     }
     mul_P_encode(Z, k, S);
@@ -193,7 +196,7 @@ mcgk_err mcgk_sakke_rsk_issue(const uint8_t *z, size_t z_len, const uint8_t *id,
         return e;
     id_to_scalar(a, id, id_len, S);
     mcgk_mont_add(t, a, k, &S->q); /* a + z mod q (RFC 6508 §6.1.1) */
-    if (mcgk_limbs_zero_mask(t, SK_N)) {
+    if (mcgk_ct_declassify64(mcgk_limbs_zero_mask(t, SK_N))) {
         e = MCGK_ERR_IDENTITY; /* no key can be issued for this identifier */
         goto out;
     }
@@ -264,12 +267,12 @@ mcgk_err mcgk_sakke_encapsulate(const mcgk_sakke_community *c, const uint8_t *id
     memcpy(buf, ssv, MCGK_SAKKE_SSV_LEN);
     memcpy(buf + MCGK_SAKKE_SSV_LEN, id, id_len);
     htir_q(r, buf, MCGK_SAKKE_SSV_LEN + id_len, S);
-    if (mcgk_limbs_zero_mask(r, SK_N)) {
+    if (mcgk_ct_declassify64(mcgk_limbs_zero_mask(r, SK_N))) {
         e = MCGK_ERR_SCALAR_RANGE; /* probability 1/q: choose another SSV */
         goto out;
     }
     /* step 3: R = [r]([b]P + Z) = [r b]P + [r]Z */
-    if (sakke_R(&R, c, r, b, S)) {
+    if (mcgk_ct_declassify64(sakke_R(&R, c, r, b, S))) {
         e = MCGK_ERR_IDENTITY; /* [b]P + Z = O: b + z = 0 mod q */
         goto out;
     }
@@ -349,7 +352,7 @@ mcgk_err mcgk_sakke_receiver_new(const mcgk_sakke_community *c, const uint8_t *i
         /* RFC 6508 §6.1.2: < [a]P + Z , RSK > == g, computed as <RSK, [a]P + Z> */
         uint64_t v1[SK_N], v2[SK_N];
         sk_pairing_eval(v1, v2, &r->lines, &Q, S);
-        if (!sk_pf_eq_fp_mask(v1, v2, S->g, S))
+        if (!mcgk_ct_declassify64(sk_pf_eq_fp_mask(v1, v2, S->g, S)))
             e = MCGK_ERR_RSK_INVALID;
         mcgk_wipe(v1, sizeof v1);
         mcgk_wipe(v2, sizeof v2);
@@ -391,7 +394,7 @@ mcgk_err mcgk_sakke_rsk_validate(const mcgk_sakke_community *c, const uint8_t *i
     if (e == MCGK_OK) {
         /* one pass, no line table: a one-off check (RFC 6508 §6.1.2) */
         sk_pairing(v1, v2, &K, &Q, S);
-        if (!sk_pf_eq_fp_mask(v1, v2, S->g, S))
+        if (!mcgk_ct_declassify64(sk_pf_eq_fp_mask(v1, v2, S->g, S)))
             e = MCGK_ERR_RSK_INVALID;
     }
     mcgk_wipe(&K, sizeof K);
@@ -439,7 +442,7 @@ mcgk_err mcgk_sakke_decapsulate(const mcgk_sakke_receiver *rcv,
     uint64_t eq = mcgk_limbs_eq_mask(t, T.X, SK_N);
     sk_mul(t, R.y, z3, S);
     eq &= mcgk_limbs_eq_mask(t, T.Y, SK_N) & ~inf;
-    if (eq) {
+    if (mcgk_ct_declassify64(eq)) { /* the TEST verdict */
         memcpy(ssv, out, 16);
     } else {
         memset(ssv, 0, MCGK_SAKKE_SSV_LEN);
