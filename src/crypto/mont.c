@@ -13,6 +13,8 @@
 
 typedef unsigned __int128 u128;
 
+#define MCGK_MONT_INV_SCRATCH 160
+
 /* CIOS with the modulus length as a compile-time constant in each instance. */
 static inline __attribute__((always_inline)) void mont_mul_n(uint64_t *r, const uint64_t *a,
                                                              const uint64_t *b, const uint64_t *m,
@@ -220,8 +222,26 @@ void mcgk_mont_pow_public(uint64_t *r, const uint64_t *a, const uint64_t *e, con
     mcgk_wipe(acc, sizeof acc);
 }
 
+/*
+ * r = a^-1 in Montgomery form. 16 limbs: GMP's mpn_sec_invert (documented
+ * side-channel silent, ~1.6x faster than Fermat here) inverts aR; multiplying
+ * by R^3 gives a^-1 R. Other sizes: Fermat, a^(m-2). 0 maps to 0 either way.
+ */
 void mcgk_mont_inv(uint64_t *r, const uint64_t *a, const mcgk_mont *M)
 {
+    if (M->n == 16 && M->gmp) {
+        mp_limb_t t[16], x[16], scratch[MCGK_MONT_INV_SCRATCH];
+        memcpy(t, a, sizeof t);
+        int ok = mpn_sec_invert(x, t, (const mp_limb_t *)M->m, 16, 2 * 16 * 64, scratch);
+        uint64_t keep = (uint64_t)0 - (uint64_t)(ok & 1); /* ok == 0 only for a == 0 */
+        for (size_t j = 0; j < 16; j++)
+            x[j] &= keep;
+        mont_mul_16(r, x, M->rrr, M);
+        mcgk_wipe(t, sizeof t);
+        mcgk_wipe(x, sizeof x);
+        mcgk_wipe(scratch, sizeof scratch);
+        return;
+    }
     mcgk_mont_pow_public(r, a, M->mm2, M);
 }
 
@@ -306,6 +326,8 @@ void mcgk_mont_init(mcgk_mont *M, const uint8_t *mod_be, size_t len)
         mcgk_mont_add(M->rr, M->rr, M->rr, M);
     uint64_t two[MCGK_MONT_MAX_LIMBS] = {2};
     mcgk_limbs_sub(M->mm2, M->m, two, n);
-    /* the GMP path needs no more scratch than it is given (0 limbs on x86-64) */
-    M->gmp = n == 16 && mpn_sec_mul_itch(16, 16) <= 8 && mpn_sec_sqr_itch(16) <= 8;
+    /* the GMP path needs no more scratch than it is given (0/0/64 limbs on x86-64) */
+    M->gmp = n == 16 && mpn_sec_mul_itch(16, 16) <= 8 && mpn_sec_sqr_itch(16) <= 8 &&
+             mpn_sec_invert_itch(16) <= MCGK_MONT_INV_SCRATCH;
+    mcgk_mont_mul(M->rrr, M->rr, M->rr, M); /* R^4 / R = R^3 */
 }

@@ -24,6 +24,7 @@ typedef struct mcgk_mont {
     uint64_t m[MCGK_MONT_MAX_LIMBS];  /* the modulus */
     uint64_t minv;                    /* -m^-1 mod 2^64 */
     uint64_t rr[MCGK_MONT_MAX_LIMBS]; /* R^2 mod m */
+    uint64_t rrr[MCGK_MONT_MAX_LIMBS];/* R^3 mod m */
     uint64_t one[MCGK_MONT_MAX_LIMBS];/* R mod m: 1 in Montgomery form */
     uint64_t mm2[MCGK_MONT_MAX_LIMBS];/* m - 2, the Fermat inversion exponent */
     int gmp;                          /* 16 limbs: use GMP's mpn_sec_* products */

@@ -353,8 +353,8 @@ sk_fb_table *sk_fb_table_new(const sk_affine *B, const sk_params *S)
         sk_jac_double(&row[1], &base, S);
         for (size_t d = 2; d < SK_WIN_ENTRIES; d++)
             sk_jac_add(&row[d], &row[d - 1], &base, S);
-        /* next base = 16 * base */
-        sk_jac_double(&base, &row[7], S); /* 2 * 8B */
+        /* next base = 64 * base = 2 * (32 * base) */
+        sk_jac_double(&base, &row[SK_WIN_ENTRIES - 1], S);
     }
     for (size_t k = 0; k < cnt; k++)
         memcpy(zs + k * SK_N, jac[k].Z, SK_N * 8);
@@ -368,26 +368,53 @@ sk_fb_table *sk_fb_table_new(const sk_affine *B, const sk_params *S)
     return T;
 }
 
-/* Masked scan of one window row: sel = row[d-1] (d in 1..15), zero when d == 0. */
-static void fb_select(sk_affine *sel, const sk_affine *row, uint64_t d)
+/*
+ * Signed 6-bit digits of a scalar k < 2^1022 (regular recoding): window i
+ * holds v = bits + carry in [0, 64]; d = v - 64c with c = (v + 32) >> 6, so
+ * d is in [-32, 31] and the sum of d_i 64^i is k. Branch-free in k.
+ */
+static void recode_signed(int64_t d[SK_WINDOWS], const uint64_t *k)
 {
-    memset(sel, 0, sizeof *sel);
-    for (uint64_t e = 0; e < SK_WIN_ENTRIES; e++) {
-        uint64_t m = mcgk_ct_eq_mask64(d, e + 1);
-        mcgk_ct_cmov64(sel->x, row[e].x, SK_N, m);
-        mcgk_ct_cmov64(sel->y, row[e].y, SK_N, m);
+    uint64_t c = 0;
+    for (size_t i = 0; i < SK_WINDOWS; i++) {
+        size_t bit = i * SK_WIN_BITS, limb = bit / 64, off = bit % 64;
+        uint64_t w = k[limb] >> off;
+        if (off > 64 - SK_WIN_BITS && limb + 1 < SK_N) /* public positions */
+            w |= k[limb + 1] << (64 - off);
+        uint64_t v = (w & 63) + c;
+        c = (v + 32) >> 6;
+        d[i] = (int64_t)v - (int64_t)(c << 6);
     }
 }
 
-static void fb_accumulate(sk_jac *acc, uint64_t *inf, const sk_affine *row, uint64_t d,
+/*
+ * Masked scan of one window row for digit d: sel = sign(d) * row[|d| - 1],
+ * garbage-free zero point when d == 0 (then the caller keeps acc).
+ */
+static void fb_select(sk_affine *sel, const sk_affine *row, int64_t d, const sk_params *S)
+{
+    uint64_t neg = (uint64_t)(d >> 63); /* all-ones when d < 0 */
+    uint64_t mag = ((uint64_t)d ^ neg) - neg;
+    memset(sel, 0, sizeof *sel);
+    for (uint64_t e = 0; e < SK_WIN_ENTRIES; e++) {
+        uint64_t m = mcgk_ct_eq_mask64(mag, e + 1);
+        mcgk_ct_cmov64(sel->x, row[e].x, SK_N, m);
+        mcgk_ct_cmov64(sel->y, row[e].y, SK_N, m);
+    }
+    sk_fp ny;
+    mcgk_mont_neg(ny, sel->y, &S->p);
+    mcgk_ct_cmov64(sel->y, ny, SK_N, neg);
+}
+
+static void fb_accumulate(sk_jac *acc, uint64_t *inf, const sk_affine *row, int64_t d,
                           const sk_params *S)
 {
     sk_affine sel;
     sk_jac sum, fresh;
-    fb_select(&sel, row, d);
+    fb_select(&sel, row, d, S);
     sk_jac_madd(&sum, acc, &sel, S);
     sk_jac_from_affine(&fresh, &sel, S);
-    uint64_t nz = mcgk_ct_nonzero_mask64(d);
+    uint64_t nz = mcgk_ct_nonzero_mask64((uint64_t)d);
     /* acc = nz ? (inf ? fresh : sum) : acc */
     mcgk_ct_cmov64(sum.X, fresh.X, SK_N, *inf);
     mcgk_ct_cmov64(sum.Y, fresh.Y, SK_N, *inf);
@@ -404,20 +431,29 @@ static void fb_accumulate(sk_jac *acc, uint64_t *inf, const sk_affine *row, uint
 uint64_t sk_fb_mul2(sk_jac *acc, const sk_fb_table *T1, const uint64_t *k1, const sk_fb_table *T2,
                     const uint64_t *k2, const sk_params *S)
 {
+    int64_t d1[SK_WINDOWS], d2[SK_WINDOWS];
     uint64_t inf = ~(uint64_t)0;
     memset(acc, 0, sizeof *acc);
     memcpy(acc->X, S->p.one, SK_N * 8);
     memcpy(acc->Y, S->p.one, SK_N * 8);
-    /* low windows first: the partial sum of one table is a proper prefix of
-     * its scalar (< q), so it never equals +-(the next entry) */
+    recode_signed(d1, k1);
+    if (T2 != NULL)
+        recode_signed(d2, k2);
+    /*
+     * Low windows first. The partial sum of one table before window i has
+     * absolute value below 64^i while the entry added is at least 64^i, so
+     * they never coincide as integers; a coincidence mod q (a doubling the
+     * mixed addition cannot do) needs the scalar to hit one of a handful of
+     * values near the top window: probability ~2^-1000 for the secret,
+     * hash-derived or random scalars used here.
+     */
     for (size_t i = 0; i < SK_WINDOWS; i++) {
-        uint64_t d1 = (k1[i / 16] >> (4 * (i % 16))) & 15;
-        fb_accumulate(acc, &inf, T1->t[i], d1, S);
-        if (T2 != NULL) {
-            uint64_t d2 = (k2[i / 16] >> (4 * (i % 16))) & 15;
-            fb_accumulate(acc, &inf, T2->t[i], d2, S);
-        }
+        fb_accumulate(acc, &inf, T1->t[i], d1[i], S);
+        if (T2 != NULL)
+            fb_accumulate(acc, &inf, T2->t[i], d2[i], S);
     }
+    mcgk_wipe(d1, sizeof d1);
+    mcgk_wipe(d2, sizeof d2);
     return inf;
 }
 
@@ -440,7 +476,7 @@ static void fp2_mul(uint64_t *r1, uint64_t *r2, const uint64_t *a1, const uint64
 
 static sk_g_table *g_table_new(const sk_params *S)
 {
-    const size_t cnt = (size_t)SK_WINDOWS * 15;
+    const size_t cnt = (size_t)SK_G_WINDOWS * 15;
     sk_g_table *G = malloc(sizeof *G);
     uint64_t *x1 = malloc(cnt * SK_N * 8);
     uint64_t *x2 = malloc(cnt * SK_N * 8);
@@ -455,7 +491,7 @@ static sk_g_table *g_table_new(const sk_params *S)
     sk_fp b1, b2; /* base_i = (1, g)^(16^i) */
     memcpy(b1, S->p.one, sizeof b1);
     memcpy(b2, S->g, sizeof b2);
-    for (size_t i = 0; i < SK_WINDOWS; i++) {
+    for (size_t i = 0; i < SK_G_WINDOWS; i++) {
         uint64_t *r1 = x1 + i * 15 * SK_N, *r2 = x2 + i * 15 * SK_N;
         memcpy(r1, b1, sizeof b1);
         memcpy(r2, b2, sizeof b2);
@@ -465,7 +501,7 @@ static sk_g_table *g_table_new(const sk_params *S)
         fp2_mul(b1, b2, r1 + 14 * SK_N, r2 + 14 * SK_N, b1, b2, S);
     }
     mcgk_mont_inv_batch(x1, cnt, tmp, &S->p);
-    for (size_t i = 0; i < SK_WINDOWS; i++) {
+    for (size_t i = 0; i < SK_G_WINDOWS; i++) {
         memset(G->s[i][0], 0, sizeof G->s[i][0]);
         for (size_t d = 1; d < 16; d++) {
             size_t k = i * 15 + d - 1;
@@ -483,7 +519,7 @@ void sk_g_pow(uint64_t *x1, uint64_t *x2, const uint64_t *k, const sk_params *S)
     sk_fp s, t1, t2;
     memcpy(x1, S->p.one, SK_N * 8);
     memset(x2, 0, SK_N * 8);
-    for (size_t i = 0; i < SK_WINDOWS; i++) {
+    for (size_t i = 0; i < SK_G_WINDOWS; i++) {
         uint64_t d = (k[i / 16] >> (4 * (i % 16))) & 15;
         memset(s, 0, sizeof s);
         for (uint64_t e = 1; e < 16; e++)

@@ -15,10 +15,12 @@
 #include "crypto/mont.h"
 #include "mcgk/error.h"
 
-#define SK_N 16        /* limbs per element */
-#define SK_WIN_BITS 4  /* fixed-window width of the fixed-base tables */
-#define SK_WINDOWS 256 /* 1024 / SK_WIN_BITS */
-#define SK_WIN_ENTRIES 15
+#define SK_N 16         /* limbs per element */
+#define SK_WIN_BITS 6   /* signed-digit window width of the point tables */
+#define SK_WINDOWS 171  /* ceil(1022 / 6): scalars are < q < 2^1022 */
+#define SK_WIN_ENTRIES 32 /* |digit| in 1..32 */
+#define SK_G_WIN_BITS 4 /* unsigned window width of the g table */
+#define SK_G_WINDOWS 256
 
 typedef uint64_t sk_fp[SK_N];
 
@@ -30,14 +32,14 @@ typedef struct sk_jac {
     sk_fp X, Y, Z;
 } sk_jac;
 
-/* The fixed-base table of a point B: T[i][d-1] = [d * 16^i]B, affine. */
+/* The fixed-base table of a point B: T[i][d-1] = [d * 64^i]B, affine, d in 1..32. */
 typedef struct sk_fb_table {
     sk_affine t[SK_WINDOWS][SK_WIN_ENTRIES];
 } sk_fb_table;
 
 /* The fixed-base table of g in PF_p: s[i][d] with (1, s) ~ (1, g)^(d*16^i); s[i][0] = 0. */
 typedef struct sk_g_table {
-    sk_fp s[SK_WINDOWS][16];
+    sk_fp s[SK_G_WINDOWS][16];
 } sk_g_table;
 
 typedef struct sk_params {
