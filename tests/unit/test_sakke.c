@@ -319,15 +319,31 @@ static void test_error_codes(void)
     free(z);
 }
 
-/* The Montgomery field arithmetic against GMP, on random values and edges (0, 1, p-1). */
+/* The Montgomery arithmetic mod p and mod q against GMP, on random values and
+ * edges (0, 1, m-1); values >= p are refused by the decoders. */
+static void check_mont_against_gmp(const mcgk_mont *M, uint64_t seed);
+
 static void test_field_against_gmp(void)
 {
     const sk_params *S = sk_params_get();
+    check_mont_against_gmp(&S->p, 1024);
+    check_mont_against_gmp(&S->q, 1022);
+    /* values >= p are rejected by the point decoder (range check) */
+    uint8_t pt[257] = {4};
+    mcgk_limbs_to_be(pt + 1, 128, S->p.m, SK_N);
+    sk_affine A;
+    CHECK_ERR(sk_point_decode(&A, pt, 257, S), MCGK_ERR_POINT_RANGE);
+    CHECK_ERR(sk_point_decode(&A, pt, 256, S), MCGK_ERR_LENGTH);
+}
+
+static void check_mont_against_gmp(const mcgk_mont *M, uint64_t seed)
+{
+
     mcgk_test_prng pr;
-    mcgk_test_prng_init(&pr, 1024);
+    mcgk_test_prng_init(&pr, seed);
     mpz_t p, a, b, c, R;
     mpz_inits(p, a, b, c, R, NULL);
-    mpz_import(p, SK_N, -1, 8, 0, 0, S->p.m);
+    mpz_import(p, SK_N, -1, 8, 0, 0, M->m);
     mpz_setbit(R, 1024);
     int rounds = mcgk_test_quick() ? 50 : 500;
     for (int i = 0; i < rounds; i++) {
@@ -341,7 +357,7 @@ static void test_field_against_gmp(void)
             x[0] = 1;
         }
         if (i == 2) {
-            memcpy(x, S->p.m, sizeof x);
+            memcpy(x, M->m, sizeof x);
             x[0] -= 1;
             memcpy(y, x, sizeof y);
         }
@@ -353,24 +369,24 @@ static void test_field_against_gmp(void)
         memset(y, 0, sizeof y);
         mpz_export(x, NULL, -1, 8, 0, 0, a);
         mpz_export(y, NULL, -1, 8, 0, 0, b);
-        mcgk_mont_to(xm, x, &S->p);
-        mcgk_mont_to(ym, y, &S->p);
+        mcgk_mont_to(xm, x, M);
+        mcgk_mont_to(ym, y, M);
         /* product */
-        mcgk_mont_mul(zm, xm, ym, &S->p);
-        mcgk_mont_from(z, zm, &S->p);
+        mcgk_mont_mul(zm, xm, ym, M);
+        mcgk_mont_from(z, zm, M);
         mpz_mul(c, a, b);
         mpz_mod(c, c, p);
         memset(w, 0, sizeof w);
         mpz_export(w, NULL, -1, 8, 0, 0, c);
         CHECK(memcmp(z, w, sizeof z) == 0);
         /* sum and difference */
-        mcgk_mont_add(z, x, y, &S->p);
+        mcgk_mont_add(z, x, y, M);
         mpz_add(c, a, b);
         mpz_mod(c, c, p);
         memset(w, 0, sizeof w);
         mpz_export(w, NULL, -1, 8, 0, 0, c);
         CHECK(memcmp(z, w, sizeof z) == 0);
-        mcgk_mont_sub(z, x, y, &S->p);
+        mcgk_mont_sub(z, x, y, M);
         mpz_sub(c, a, b);
         mpz_mod(c, c, p);
         memset(w, 0, sizeof w);
@@ -378,8 +394,8 @@ static void test_field_against_gmp(void)
         CHECK(memcmp(z, w, sizeof z) == 0);
         /* inverse */
         if (i % 10 == 3) {
-            mcgk_mont_inv(zm, xm, &S->p);
-            mcgk_mont_from(z, zm, &S->p);
+            mcgk_mont_inv(zm, xm, M);
+            mcgk_mont_from(z, zm, M);
             if (mpz_sgn(a) != 0) {
                 mpz_invert(c, a, p);
                 memset(w, 0, sizeof w);
@@ -388,12 +404,6 @@ static void test_field_against_gmp(void)
             }
         }
     }
-    /* values >= p are rejected by the point decoder (range check) */
-    uint8_t pt[257] = {4};
-    mcgk_limbs_to_be(pt + 1, 128, S->p.m, SK_N);
-    sk_affine A;
-    CHECK_ERR(sk_point_decode(&A, pt, 257, S), MCGK_ERR_POINT_RANGE);
-    CHECK_ERR(sk_point_decode(&A, pt, 256, S), MCGK_ERR_LENGTH);
     mpz_clears(p, a, b, c, R, NULL);
 }
 
