@@ -16,6 +16,8 @@ typedef struct role {
 static const role k_roles[] = {
     {"crypto", "ECCSI / SAKKE / KDF diagnostics for integrators (hex in, name = HEX out)",
      mcgk_cmd_crypto},
+    {"mikey", "MIKEY tools for integrators: inspect (decode a message into a tree or JSON)",
+     mcgk_cmd_mikey},
 };
 
 static void usage(FILE *out)

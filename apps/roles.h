@@ -3,5 +3,6 @@
 #define MCGK_APPS_ROLES_H
 
 int mcgk_cmd_crypto(int argc, char **argv);
+int mcgk_cmd_mikey(int argc, char **argv);
 
 #endif

@@ -81,6 +81,20 @@ typedef enum mcgk_err {
     MCGK_ERR_MIKEY_PAYLOAD_TYPE = 49, /* unknown next-payload type, or one not allowed there */
     MCGK_ERR_MIKEY_CS_MAP = 50,       /* CS ID map inconsistent with #CS */
 
+    MCGK_ERR_VALIDITY = 51,         /* a KMS certificate or key set is outside its validity time */
+
+    /* GMK I_MESSAGE receiver checklist (TS 33.180 §5.2, Annex E; ts33180.md §9) */
+    MCGK_ERR_MIKEY_PROFILE = 52,    /* well-formed MIKEY, but not the TS 33.180 Annex E profile */
+    MCGK_ERR_KEY_PURPOSE = 53,      /* key identifier purpose tag not the one expected (GMK: 0) */
+    MCGK_ERR_TIMESTAMP = 54,        /* MIKEY timestamp outside the accepted window */
+    MCGK_ERR_REPLAY = 55,           /* the same (sender, timestamp, CSB ID) was accepted before */
+    MCGK_ERR_UNKNOWN_KMS = 56,      /* the initiator's KMS has no trusted certificate */
+    MCGK_ERR_NOT_AUTHORISED = 57,   /* signer is not the GMS configured (for a listed group) */
+    MCGK_ERR_NOT_FOR_ME = 58,       /* IDRr / IDRuidr / IDRkmsr is not this receiver */
+    MCGK_ERR_DUPLICATE_KEY_ID = 59, /* key ID already held with a different key */
+    MCGK_ERR_KEY_PARAMS = 60,       /* key parameters do not decrypt / authenticate / decode */
+    MCGK_ERR_INITIATOR = 61,        /* initiator URI does not match the UID in IDRuidi (E.7) */
+
     MCGK_ERR__COUNT                 /* keep last */
 } mcgk_err;
 

@@ -60,6 +60,17 @@ static const struct err_text k_errors[MCGK_ERR__COUNT] = {
     [MCGK_ERR_MIKEY_VERSION] = {"mikey-version", "MIKEY version is not 1"},
     [MCGK_ERR_MIKEY_PAYLOAD_TYPE] = {"mikey-payload-type", "unknown or misplaced MIKEY payload type"},
     [MCGK_ERR_MIKEY_CS_MAP] = {"mikey-cs-map", "MIKEY CS ID map inconsistent with #CS"},
+    [MCGK_ERR_VALIDITY] = {"validity", "outside its validity time"},
+    [MCGK_ERR_MIKEY_PROFILE] = {"mikey-profile", "MIKEY message does not follow the TS 33.180 Annex E profile"},
+    [MCGK_ERR_KEY_PURPOSE] = {"key-purpose", "key identifier has an unexpected purpose tag"},
+    [MCGK_ERR_TIMESTAMP] = {"timestamp", "MIKEY timestamp outside the accepted window"},
+    [MCGK_ERR_REPLAY] = {"replay", "message already received (replay)"},
+    [MCGK_ERR_UNKNOWN_KMS] = {"unknown-kms", "the sender's KMS is not trusted"},
+    [MCGK_ERR_NOT_AUTHORISED] = {"not-authorised", "the sender is not the GMS authorised for this group"},
+    [MCGK_ERR_NOT_FOR_ME] = {"not-for-me", "message is addressed to another identity"},
+    [MCGK_ERR_DUPLICATE_KEY_ID] = {"duplicate-key-id", "key ID already in use by a different key"},
+    [MCGK_ERR_KEY_PARAMS] = {"key-params", "key parameters do not decrypt or decode"},
+    [MCGK_ERR_INITIATOR] = {"initiator", "initiator URI does not match the UID in the message"},
 };
 
 const char *mcgk_err_name(mcgk_err e)
