@@ -61,10 +61,94 @@ static inline __attribute__((always_inline)) void mont_mul_n(uint64_t *r, const 
         r[j] = mcgk_ct_select64(take, s[j], t[j]);
 }
 
+#if defined(__x86_64__) && defined(__BMI2__) && defined(__ADX__)
+/*
+ * 4 limbs (the P-256 order q) on x86-64: the same CIOS rounds in inline
+ * assembly with mulx and the two independent carry chains of adcx (CF) and
+ * adox (OF). Six accumulator registers rotate by one limb per round, which
+ * is the division by 2^64. Round i: x5 = 0; t += a*b[i] (x0..x5);
+ * u = x0*minv; t += u*m (x0 becomes 0 and serves as the zero register).
+ * The final t < 2m loses m once when t >= m, chosen by cmov (no branch).
+ */
+#define MONT4_STR2(x) #x
+#define MONT4_STR(x) MONT4_STR2(x)
+#define MONT4_ROUND(off, x0, x1, x2, x3, x4, x5)                                            \
+    "xorl %k[" #x5 "], %k[" #x5 "]\n\t"                                                    \
+    "movq " #off "(%[b]), %%rdx\n\t"                                                       \
+    "mulxq 0(%[a]), %[lo], %[hi]\n\t"                                                      \
+    "adcxq %[lo], %[" #x0 "]\n\t"                                                          \
+    "adoxq %[hi], %[" #x1 "]\n\t"                                                          \
+    "mulxq 8(%[a]), %[lo], %[hi]\n\t"                                                      \
+    "adcxq %[lo], %[" #x1 "]\n\t"                                                          \
+    "adoxq %[hi], %[" #x2 "]\n\t"                                                          \
+    "mulxq 16(%[a]), %[lo], %[hi]\n\t"                                                     \
+    "adcxq %[lo], %[" #x2 "]\n\t"                                                          \
+    "adoxq %[hi], %[" #x3 "]\n\t"                                                          \
+    "mulxq 24(%[a]), %[lo], %[hi]\n\t"                                                     \
+    "adcxq %[lo], %[" #x3 "]\n\t"                                                          \
+    "adoxq %[hi], %[" #x4 "]\n\t"                                                          \
+    "adcxq %[" #x5 "], %[" #x4 "]\n\t"                                                     \
+    "adoxq %[" #x5 "], %[" #x5 "]\n\t"                                                     \
+    "adcq $0, %[" #x5 "]\n\t"                                                              \
+    "movq %[" #x0 "], %%rdx\n\t"                                                           \
+    "imulq 8*" MONT4_STR(MCGK_MONT_MAX_LIMBS) "(%[m]), %%rdx\n\t" /* minv */              \
+    "xorl %k[lo], %k[lo]\n\t"                                                              \
+    "mulxq 0(%[m]), %[lo], %[hi]\n\t"                                                      \
+    "adcxq %[lo], %[" #x0 "]\n\t"                                                          \
+    "adoxq %[hi], %[" #x1 "]\n\t"                                                          \
+    "mulxq 8(%[m]), %[lo], %[hi]\n\t"                                                      \
+    "adcxq %[lo], %[" #x1 "]\n\t"                                                          \
+    "adoxq %[hi], %[" #x2 "]\n\t"                                                          \
+    "mulxq 16(%[m]), %[lo], %[hi]\n\t"                                                     \
+    "adcxq %[lo], %[" #x2 "]\n\t"                                                          \
+    "adoxq %[hi], %[" #x3 "]\n\t"                                                          \
+    "mulxq 24(%[m]), %[lo], %[hi]\n\t"                                                     \
+    "adcxq %[lo], %[" #x3 "]\n\t"                                                          \
+    "adoxq %[hi], %[" #x4 "]\n\t"                                                          \
+    "adcxq %[" #x0 "], %[" #x4 "]\n\t"                                                     \
+    "adoxq %[" #x0 "], %[" #x5 "]\n\t"                                                     \
+    "adcxq %[" #x0 "], %[" #x5 "]\n\t"
+
+/* minv is addressed from the modulus pointer: it follows m[] in mcgk_mont */
+_Static_assert(offsetof(mcgk_mont, minv) == offsetof(mcgk_mont, m) + 8 * MCGK_MONT_MAX_LIMBS,
+               "mcgk_mont layout: minv right after m");
+
+static void mont_mul_4(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
+{
+    uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5, lo, hi;
+    __asm__ __volatile__(MONT4_ROUND(0, r0, r1, r2, r3, r4, r5)
+                         MONT4_ROUND(8, r1, r2, r3, r4, r5, r0)
+                         MONT4_ROUND(16, r2, r3, r4, r5, r0, r1)
+                         MONT4_ROUND(24, r3, r4, r5, r0, r1, r2)
+                         /* t = r4 r5 r0 r1 : r2; s = t - m into lo hi rdx r3 */
+                         "movq %[r4], %[lo]\n\t"
+                         "movq %[r5], %[hi]\n\t"
+                         "movq %[r0], %%rdx\n\t"
+                         "movq %[r1], %[r3]\n\t"
+                         "subq 0(%[m]), %[lo]\n\t"
+                         "sbbq 8(%[m]), %[hi]\n\t"
+                         "sbbq 16(%[m]), %%rdx\n\t"
+                         "sbbq 24(%[m]), %[r3]\n\t"
+                         "sbbq $0, %[r2]\n\t"
+                         "cmovcq %[r4], %[lo]\n\t"
+                         "cmovcq %[r5], %[hi]\n\t"
+                         "cmovcq %[r0], %%rdx\n\t"
+                         "cmovcq %[r1], %[r3]\n\t"
+                         "movq %[lo], 0(%[r])\n\t"
+                         "movq %[hi], 8(%[r])\n\t"
+                         "movq %%rdx, 16(%[r])\n\t"
+                         "movq %[r3], 24(%[r])\n\t"
+                         : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3),
+                           [r4] "+&r"(r4), [r5] "=&r"(r5), [lo] "=&r"(lo), [hi] "=&r"(hi)
+                         : [a] "r"(a), [b] "r"(b), [r] "r"(r), [m] "r"(M->m)
+                         : "rdx", "cc", "memory");
+}
+#else
 static void mont_mul_4(uint64_t *r, const uint64_t *a, const uint64_t *b, const mcgk_mont *M)
 {
     mont_mul_n(r, a, b, M->m, M->minv, 4);
 }
+#endif
 
 /*
  * 16 limbs (the SAKKE primes): GMP's assembly does the 1024x1024 product
@@ -278,7 +362,7 @@ void mcgk_limbs_from_be(uint64_t *r, size_t n, const uint8_t *be, size_t len)
 void mcgk_limbs_to_be(uint8_t *be, size_t len, const uint64_t *a, size_t n)
 {
     for (size_t i = 0; i < len; i++)
-        be[len - 1 - i] = i < 8 * n ? (uint8_t)(a[i / 8] >> (8 * (i % 8))) : 0;
+        be[len - 1 - i] = (uint8_t)(i < 8 * n ? a[i / 8] >> (8 * (i % 8)) : 0);
 }
 
 uint64_t mcgk_limbs_lt_mask(const uint64_t *a, const uint64_t *b, size_t n)
