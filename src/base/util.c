@@ -20,9 +20,9 @@ void mcgk_wipe(void *p, size_t len)
 {
     if (p == NULL || len == 0)
         return;
-    volatile uint8_t *v = (volatile uint8_t *)p;
-    for (size_t i = 0; i < len; i++)
-        v[i] = 0;
+    /* glibc's explicit_bzero is a memset the compiler may not elide; the
+     * barrier keeps the stores even if it were inlined */
+    explicit_bzero(p, len);
 #if defined(__GNUC__) || defined(__clang__)
     __asm__ __volatile__("" : : "r"(p) : "memory");
 #endif

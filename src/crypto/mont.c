@@ -302,8 +302,9 @@ void mcgk_mont_pow_public(uint64_t *r, const uint64_t *a, const uint64_t *e, con
         }
     }
     memcpy(r, acc, n * 8);
-    mcgk_wipe(tab, sizeof tab);
-    mcgk_wipe(acc, sizeof acc);
+    for (int i = 0; i < 16; i++) /* only the n limbs in use hold data */
+        mcgk_wipe(tab[i], n * 8);
+    mcgk_wipe(acc, n * 8);
 }
 
 /*
