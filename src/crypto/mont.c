@@ -3,6 +3,7 @@
  * The limb count is public; nothing here branches on or indexes by a value.
  */
 #include "crypto/mont.h"
+#include "crypto/mulx4.h"
 
 #include <string.h>
 
@@ -73,23 +74,7 @@ static inline __attribute__((always_inline)) void mont_mul_n(uint64_t *r, const 
 #define MONT4_STR2(x) #x
 #define MONT4_STR(x) MONT4_STR2(x)
 #define MONT4_ROUND(off, x0, x1, x2, x3, x4, x5)                                            \
-    "xorl %k[" #x5 "], %k[" #x5 "]\n\t"                                                    \
-    "movq " #off "(%[b]), %%rdx\n\t"                                                       \
-    "mulxq 0(%[a]), %[lo], %[hi]\n\t"                                                      \
-    "adcxq %[lo], %[" #x0 "]\n\t"                                                          \
-    "adoxq %[hi], %[" #x1 "]\n\t"                                                          \
-    "mulxq 8(%[a]), %[lo], %[hi]\n\t"                                                      \
-    "adcxq %[lo], %[" #x1 "]\n\t"                                                          \
-    "adoxq %[hi], %[" #x2 "]\n\t"                                                          \
-    "mulxq 16(%[a]), %[lo], %[hi]\n\t"                                                     \
-    "adcxq %[lo], %[" #x2 "]\n\t"                                                          \
-    "adoxq %[hi], %[" #x3 "]\n\t"                                                          \
-    "mulxq 24(%[a]), %[lo], %[hi]\n\t"                                                     \
-    "adcxq %[lo], %[" #x3 "]\n\t"                                                          \
-    "adoxq %[hi], %[" #x4 "]\n\t"                                                          \
-    "adcxq %[" #x5 "], %[" #x4 "]\n\t"                                                     \
-    "adoxq %[" #x5 "], %[" #x5 "]\n\t"                                                     \
-    "adcq $0, %[" #x5 "]\n\t"                                                              \
+    MCGK_MULX4_ROW(off, x0, x1, x2, x3, x4, x5)                    \
     "movq %[" #x0 "], %%rdx\n\t"                                                           \
     "imulq 8*" MONT4_STR(MCGK_MONT_MAX_LIMBS) "(%[m]), %%rdx\n\t" /* minv */              \
     "xorl %k[lo], %k[lo]\n\t"                                                              \

@@ -17,6 +17,7 @@
  * such data; every temporary that held it is wiped before returning.
  */
 #include "crypto/p256.h"
+#include "crypto/mulx4.h"
 
 #include <string.h>
 
@@ -174,23 +175,7 @@ static const uint64_t k_p256_p1 = P256_P1;
 static const uint64_t k_p256_p3 = P256_P3;
 
 #define FE_ROUND(off, x0, x1, x2, x3, x4, x5)                                            \
-    "xorl %k[" #x5 "], %k[" #x5 "]\n\t"                                                  \
-    "movq " #off "(%[b]), %%rdx\n\t"                                                     \
-    "mulxq 0(%[a]), %[lo], %[hi]\n\t"                                                    \
-    "adcxq %[lo], %[" #x0 "]\n\t"                                                        \
-    "adoxq %[hi], %[" #x1 "]\n\t"                                                        \
-    "mulxq 8(%[a]), %[lo], %[hi]\n\t"                                                    \
-    "adcxq %[lo], %[" #x1 "]\n\t"                                                        \
-    "adoxq %[hi], %[" #x2 "]\n\t"                                                        \
-    "mulxq 16(%[a]), %[lo], %[hi]\n\t"                                                   \
-    "adcxq %[lo], %[" #x2 "]\n\t"                                                        \
-    "adoxq %[hi], %[" #x3 "]\n\t"                                                        \
-    "mulxq 24(%[a]), %[lo], %[hi]\n\t"                                                   \
-    "adcxq %[lo], %[" #x3 "]\n\t"                                                        \
-    "adoxq %[hi], %[" #x4 "]\n\t"                                                        \
-    "adcxq %[" #x5 "], %[" #x4 "]\n\t"                                                   \
-    "adoxq %[" #x5 "], %[" #x5 "]\n\t"                                                   \
-    "adcq $0, %[" #x5 "]\n\t"                                                            \
+    MCGK_MULX4_ROW(off, x0, x1, x2, x3, x4, x5)                    \
     "movq %[" #x0 "], %%rdx\n\t"                                                         \
     "mulxq %[p3], %[lo], %[hi]\n\t"                                                      \
     "shlq $32, %[" #x0 "]\n\t"                                                           \
