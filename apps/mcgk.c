@@ -16,6 +16,9 @@ typedef struct role {
 static const role k_roles[] = {
     {"crypto", "ECCSI / SAKKE / KDF diagnostics for integrators (hex in, name = HEX out)",
      mcgk_cmd_crypto},
+    {"kms", "the Key Management Server: init, serve (HTTPS, TS 33.180 Annex D), users",
+     mcgk_cmd_kms},
+    {"client", "an MC client: provision its key material from the KMS", mcgk_cmd_client},
     {"mikey", "MIKEY tools for integrators: inspect (decode a message into a tree or JSON)",
      mcgk_cmd_mikey},
 };

@@ -3,6 +3,8 @@
 #define MCGK_APPS_ROLES_H
 
 int mcgk_cmd_crypto(int argc, char **argv);
+int mcgk_cmd_kms(int argc, char **argv);
+int mcgk_cmd_client(int argc, char **argv);
 int mcgk_cmd_mikey(int argc, char **argv);
 
 #endif

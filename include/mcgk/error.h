@@ -95,6 +95,21 @@ typedef enum mcgk_err {
     MCGK_ERR_KEY_PARAMS = 60,       /* key parameters do not decrypt / authenticate / decode */
     MCGK_ERR_INITIATOR = 61,        /* initiator URI does not match the UID in IDRuidi (E.7) */
 
+    /* SIP (RFC 3261) message parser, transactions, registrar (src/net/sip_*.c) */
+    MCGK_ERR_SIP_MALFORMED = 62,      /* SIP grammar violated (start line, header syntax, CRLF) */
+    MCGK_ERR_SIP_TOO_LARGE = 63,      /* SIP message longer than MCGK_SIP_MAX_MSG_LEN */
+    MCGK_ERR_SIP_HEADERS = 64,        /* too many header fields / Vias, or a field too long */
+    MCGK_ERR_SIP_CONTENT_LENGTH = 65, /* Content-Length missing, invalid, or not the body length */
+    MCGK_ERR_SIP_NUL = 66,            /* a NUL octet in a SIP message */
+    MCGK_ERR_SIP_MISSING_HEADER = 67, /* Via, From, To, Call-ID or CSeq missing */
+    MCGK_ERR_SIP_CSEQ = 68,           /* CSeq number out of range or method differs */
+    MCGK_ERR_SIP_BRANCH = 69,         /* top Via has no RFC 3261 branch (z9hG4bK...) */
+    MCGK_ERR_SIP_BUSY = 70,           /* too many SIP transactions in progress */
+    MCGK_ERR_SIP_TIMEOUT = 71,        /* no final response before Timer F */
+    MCGK_ERR_SIP_NOT_REGISTERED = 72, /* no current registration for that address of record */
+    MCGK_ERR_SIP_TXN_STATE = 73,      /* the transaction was already answered */
+    MCGK_ERR_SIP_CLOSED = 74,         /* the SIP endpoint shut down before the transaction ended */
+
     MCGK_ERR__COUNT                 /* keep last */
 } mcgk_err;
 

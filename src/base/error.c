@@ -71,6 +71,19 @@ static const struct err_text k_errors[MCGK_ERR__COUNT] = {
     [MCGK_ERR_DUPLICATE_KEY_ID] = {"duplicate-key-id", "key ID already in use by a different key"},
     [MCGK_ERR_KEY_PARAMS] = {"key-params", "key parameters do not decrypt or decode"},
     [MCGK_ERR_INITIATOR] = {"initiator", "initiator URI does not match the UID in the message"},
+    [MCGK_ERR_SIP_MALFORMED] = {"sip-malformed", "SIP message violates the grammar"},
+    [MCGK_ERR_SIP_TOO_LARGE] = {"sip-too-large", "SIP message too large"},
+    [MCGK_ERR_SIP_HEADERS] = {"sip-headers", "too many SIP header fields, or one too long"},
+    [MCGK_ERR_SIP_CONTENT_LENGTH] = {"sip-content-length", "SIP Content-Length missing, invalid or not the body length"},
+    [MCGK_ERR_SIP_NUL] = {"sip-nul", "NUL octet in a SIP message"},
+    [MCGK_ERR_SIP_MISSING_HEADER] = {"sip-missing-header", "a mandatory SIP header is missing"},
+    [MCGK_ERR_SIP_CSEQ] = {"sip-cseq", "SIP CSeq invalid or its method differs from the request"},
+    [MCGK_ERR_SIP_BRANCH] = {"sip-branch", "SIP Via has no RFC 3261 branch"},
+    [MCGK_ERR_SIP_BUSY] = {"sip-busy", "too many SIP transactions in progress"},
+    [MCGK_ERR_SIP_TIMEOUT] = {"sip-timeout", "no final SIP response in time"},
+    [MCGK_ERR_SIP_NOT_REGISTERED] = {"sip-not-registered", "no current SIP registration for that address"},
+    [MCGK_ERR_SIP_TXN_STATE] = {"sip-txn-state", "the SIP transaction was already answered"},
+    [MCGK_ERR_SIP_CLOSED] = {"sip-closed", "the SIP endpoint shut down"},
 };
 
 const char *mcgk_err_name(mcgk_err e)
