@@ -661,7 +661,6 @@ static int run_trust(int argc, char **argv)
         mcgk_kms_cert *pc = calloc(1, sizeof *pc), *own = calloc(1, sizeof *own);
         mcgk_kms_community_row *row = malloc(sizeof *row);
         mcgk_kms_partner_row *prow = calloc(1, sizeof *prow);
-        mcgk_sakke_community *zc = NULL;
         char *enc = NULL;
         size_t enc_len = 0;
         e = pc && own && row && prow ? MCGK_OK : MCGK_ERR_NO_MEMORY;
@@ -681,9 +680,10 @@ static int run_trust(int argc, char **argv)
                 fprintf(stderr, "%s: certificate refused\n", a.positional[0]);
         }
         if (e == MCGK_OK) {
-            e = mcgk_sakke_community_new(pc->pub_enc_key, &zc);
+            e = mcgk_kms_cert_keys_check(pc);
             if (e != MCGK_OK)
-                fprintf(stderr, "%s: PubEncKey is not a valid Z\n", a.positional[0]);
+                fprintf(stderr, "%s: PubEncKey / PubAuthKey is not a valid point\n",
+                        a.positional[0]);
         }
         if (e == MCGK_OK)
             e = s->ops->community_get(s, row);
@@ -712,7 +712,6 @@ static int run_trust(int argc, char **argv)
             printf("trusted = %s\n", pc->kms_uri);
         }
         mcgk_kms_xml_free(enc, enc_len);
-        mcgk_sakke_community_free(zc);
         mcgk_file_free(xml, len);
         free(pc);
         free(own);

@@ -58,6 +58,14 @@ mcgk_err mcgk_eccsi_issue(const uint8_t ksak[MCGK_ECCSI_SCALAR_LEN], const uint8
                           uint8_t ssk[MCGK_ECCSI_SCALAR_LEN], uint8_t pvt[MCGK_ECCSI_POINT_LEN]);
 
 /*
+ * Check a received public point (e.g. a partner KMS's KPAK): 0x04 form,
+ * coordinates below p, on the curve, not infinity. Public data, variable time.
+ * Returns MCGK_OK, MCGK_ERR_INVALID_ARG, MCGK_ERR_POINT_FORMAT,
+ * MCGK_ERR_POINT_RANGE, MCGK_ERR_POINT_NOT_ON_CURVE, MCGK_ERR_POINT_INFINITY.
+ */
+mcgk_err mcgk_eccsi_point_check(const uint8_t pt[MCGK_ECCSI_POINT_LEN]);
+
+/*
  * HS = SHA-256(G || KPAK || ID || PVT) (RFC 6507 §5.1.1 step 3). Public data
  * only; the points are hashed as given, not decoded. Returns MCGK_OK,
  * MCGK_ERR_INVALID_ARG, MCGK_ERR_IDENTITY (empty or > MCGK_ECCSI_ID_MAX_LEN id).

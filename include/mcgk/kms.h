@@ -235,6 +235,14 @@ mcgk_err mcgk_kms_percent_encode(const char *in, char *out, size_t out_cap);
 mcgk_err mcgk_kms_cert_check(const mcgk_kms_cert *cert, uint64_t now_unix_s);
 
 /*
+ * The certificate's public keys are valid points: PubEncKey (Z) on the SAKKE
+ * curve and PubAuthKey (KPAK) on P-256 - for a partner KMS certificate before
+ * it is trusted (R-004-03). Returns MCGK_OK, MCGK_ERR_INVALID_ARG,
+ * MCGK_ERR_NO_MEMORY and the MCGK_ERR_POINT_* codes.
+ */
+mcgk_err mcgk_kms_cert_keys_check(const mcgk_kms_cert *cert);
+
+/*
  * Key period of time t (NTP seconds) under cert, with the period bounds in
  * NTP seconds (start inclusive, end exclusive). Returns MCGK_OK,
  * MCGK_ERR_INVALID_ARG, MCGK_ERR_PERIOD (t before the offset, or overflow).

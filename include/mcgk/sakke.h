@@ -55,6 +55,13 @@ mcgk_err mcgk_sakke_public_from_secret(const uint8_t *z, size_t z_len,
 mcgk_err mcgk_sakke_rsk_issue(const uint8_t *z, size_t z_len, const uint8_t *id, size_t id_len,
                               uint8_t rsk[MCGK_SAKKE_POINT_LEN]);
 
+/*
+ * Check a received point of the SAKKE curve (e.g. a partner KMS's Z) without
+ * building tables. Returns MCGK_OK, MCGK_ERR_INVALID_ARG, MCGK_ERR_NO_MEMORY,
+ * MCGK_ERR_POINT_FORMAT, _POINT_RANGE, _POINT_NOT_ON_CURVE, _POINT_INFINITY.
+ */
+mcgk_err mcgk_sakke_point_check(const uint8_t pt[MCGK_SAKKE_POINT_LEN]);
+
 /* A community: Z plus fixed-base tables. Opaque; free wipes nothing secret. */
 typedef struct mcgk_sakke_community mcgk_sakke_community;
 

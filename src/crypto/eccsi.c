@@ -115,6 +115,14 @@ static void mul_base_encode(uint8_t out[MCGK_ECCSI_POINT_LEN], const uint64_t k[
     mcgk_wipe(&A, sizeof A);
 }
 
+mcgk_err mcgk_eccsi_point_check(const uint8_t pt[MCGK_ECCSI_POINT_LEN])
+{
+    if (pt == NULL)
+        return MCGK_ERR_INVALID_ARG;
+    p256_aff a;
+    return mcgk_p256_point_decode(&a, pt);
+}
+
 mcgk_err mcgk_eccsi_hs(const uint8_t kpak[MCGK_ECCSI_POINT_LEN], const uint8_t *id, size_t id_len,
                        const uint8_t pvt[MCGK_ECCSI_POINT_LEN], uint8_t hs[MCGK_ECCSI_HASH_LEN])
 {

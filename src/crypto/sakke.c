@@ -212,6 +212,17 @@ out:
     return e;
 }
 
+mcgk_err mcgk_sakke_point_check(const uint8_t pt[MCGK_SAKKE_POINT_LEN])
+{
+    if (pt == NULL)
+        return MCGK_ERR_INVALID_ARG;
+    const sk_params *S = sk_params_get();
+    if (S == NULL)
+        return MCGK_ERR_NO_MEMORY;
+    sk_affine a;
+    return sk_point_decode(&a, pt, MCGK_SAKKE_POINT_LEN, S);
+}
+
 mcgk_err mcgk_sakke_community_new(const uint8_t Z[MCGK_SAKKE_POINT_LEN],
                                   mcgk_sakke_community **out)
 {

@@ -28,6 +28,16 @@ mcgk_err mcgk_kms_cert_check(const mcgk_kms_cert *cert, uint64_t now_unix_s)
     return MCGK_OK;
 }
 
+mcgk_err mcgk_kms_cert_keys_check(const mcgk_kms_cert *cert)
+{
+    if (cert == NULL)
+        return MCGK_ERR_INVALID_ARG;
+    mcgk_err e = mcgk_sakke_point_check(cert->pub_enc_key);
+    if (e == MCGK_OK)
+        e = mcgk_eccsi_point_check(cert->pub_auth_key);
+    return e;
+}
+
 mcgk_err mcgk_kms_cert_period(const mcgk_kms_cert *cert, uint64_t t_ntp_s, uint64_t *period_no,
                               uint64_t *start_ntp_s, uint64_t *end_ntp_s)
 {

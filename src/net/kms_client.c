@@ -184,11 +184,8 @@ static mcgk_err fetch_partners(prov *p)
         mcgk_err ce = mcgk_kms_cert_check(pc, p->now_unix_s);
         if (ce == MCGK_OK && strcmp(pc->kms_uri, p->cert->kms_uri) == 0)
             ce = MCGK_ERR_WRONG_KMS; /* a partner cannot replace the home KMS */
-        if (ce == MCGK_OK) {
-            mcgk_sakke_community *zc = NULL;
-            ce = mcgk_sakke_community_new(pc->pub_enc_key, &zc); /* a valid Z */
-            mcgk_sakke_community_free(zc);
-        }
+        if (ce == MCGK_OK)
+            ce = mcgk_kms_cert_keys_check(pc); /* valid Z and KPAK */
         if (ce != MCGK_OK) {
             mcgk_log(MCGK_LOG_WARN, "client", "partner-cert-skipped", "kms=%s error=%s",
                      mcgk_log_quote(pc->kms_uri, q, sizeof q), mcgk_err_name(ce));

@@ -539,6 +539,26 @@ static void test_R_001_02_R_001_04_R_003_02_gms_keys_for_server_uri(void)
 }
 
 /* R-004-03: the KMS's certificate cache carries the partner KMS after the exchange */
+/* R-004-03: a partner KMS certificate is trusted only with valid Z and KPAK points */
+static void test_R_004_03_partner_cert_keys_checked(void)
+{
+    mcgk_kms_cert c = g_cert;
+    CHECK_OK(mcgk_kms_cert_keys_check(&c));
+    c.pub_enc_key[200] ^= 1;
+    CHECK_ERR(mcgk_kms_cert_keys_check(&c), MCGK_ERR_POINT_NOT_ON_CURVE);
+    c = g_cert;
+    c.pub_auth_key[0] = 0x02;
+    CHECK_ERR(mcgk_kms_cert_keys_check(&c), MCGK_ERR_POINT_FORMAT);
+    c = g_cert;
+    c.pub_auth_key[40] ^= 1;
+    CHECK_ERR(mcgk_kms_cert_keys_check(&c), MCGK_ERR_POINT_NOT_ON_CURVE);
+    memset(c.pub_auth_key + 1, 0, 64);
+    CHECK_ERR(mcgk_kms_cert_keys_check(&c), MCGK_ERR_POINT_INFINITY);
+    CHECK_ERR(mcgk_kms_cert_keys_check(NULL), MCGK_ERR_INVALID_ARG);
+    CHECK_ERR(mcgk_sakke_point_check(NULL), MCGK_ERR_INVALID_ARG);
+    CHECK_ERR(mcgk_eccsi_point_check(NULL), MCGK_ERR_INVALID_ARG);
+}
+
 static void test_R_004_03_certcache_serves_partners(void)
 {
     mcgk_kms_user alice;
@@ -620,6 +640,7 @@ int main(void)
     TEST_RUN(test_answer_periods);
     TEST_RUN(test_R_000_02_R_002_02_gms_group_identity_needs_grant);
     TEST_RUN(test_R_001_02_R_001_04_R_003_02_gms_keys_for_server_uri);
+    TEST_RUN(test_R_004_03_partner_cert_keys_checked);
     TEST_RUN(test_R_004_03_certcache_serves_partners);
     TEST_RUN(test_http_status_and_tokens);
     mcgk_kms_free(g_kms);
