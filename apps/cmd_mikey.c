@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "mcgk/base.h"
 #include "mcgk/mikey.h"
+#include "cmd_mikey_gmk.h"
 #include "roles.h"
 
 #define INSPECT_MAX_INPUT                                                                          \
@@ -710,11 +711,17 @@ static int run_inspect(int argc, char **argv)
 static const cli_verb k_verbs[] = {
     {"inspect", "decode a MIKEY message (binary, base64 or SDP) into a tree or JSON", run_inspect,
      help_inspect},
+    /* the GMK I_MESSAGE verbs live in cmd_mikey_gmk.c */
+    {"open", "open a GMK I_MESSAGE as its recipient (the full receiver checklist)",
+     mcgk_mikey_cmd_open, mcgk_mikey_open_help},
+    {"seal", "build a GMK I_MESSAGE as a GMS, from the GMS's KMS key sets", mcgk_mikey_cmd_seal,
+     mcgk_mikey_seal_help},
 };
 
 int mcgk_cmd_mikey(int argc, char **argv)
 {
     return cli_dispatch("mikey",
-                        "MIKEY tools for integrators: decode MIKEY / MIKEY-SAKKE messages.",
+                        "MIKEY tools for integrators: decode MIKEY / MIKEY-SAKKE messages,\n"
+                        "open and build GMK I_MESSAGEs.",
                         k_verbs, sizeof k_verbs / sizeof k_verbs[0], argc, argv);
 }

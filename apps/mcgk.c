@@ -19,7 +19,7 @@ static const role k_roles[] = {
     {"kms", "the Key Management Server: init, serve (HTTPS, TS 33.180 Annex D), users",
      mcgk_cmd_kms},
     {"client", "an MC client: provision its key material from the KMS", mcgk_cmd_client},
-    {"mikey", "MIKEY tools for integrators: inspect (decode a message into a tree or JSON)",
+    {"mikey", "MIKEY tools for integrators: inspect, open and seal GMK I_MESSAGEs",
      mcgk_cmd_mikey},
 };
 
