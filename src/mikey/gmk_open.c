@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "base/ct.h"
 #include "gmk_internal.h"
 #include "mcgk/gmk_message.h"
 
@@ -467,7 +468,9 @@ static mcgk_err run(const mcgk_gmk_open_cfg *cfg, const uint8_t *msg, size_t len
     /* 10. not a duplicate of a different key (R-001-16, R-003-20); the same key again is
        an update (a re-send, or a Status change) */
     if (cfg->lookup != NULL && cfg->lookup(cfg->lookup_ctx, r->purpose, r->key_id, st->held)) {
-        if (!mcgk_ct_memeq(st->held, r->key, MCGK_KEY_LEN))
+        int same = mcgk_ct_memeq(st->held, r->key, MCGK_KEY_LEN);
+        mcgk_ct_declassify(&same, sizeof same); /* the verdict on two secrets */
+        if (!same)
             return MCGK_ERR_DUPLICATE_KEY_ID;
         r->already_held = 1;
     }

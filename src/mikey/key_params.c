@@ -12,6 +12,7 @@
  * lengths are public and handled in variable time; AES-GCM and the tag
  * comparison are OpenSSL's.
  */
+#include "base/ct.h"
 #include "mcgk/key_params.h"
 
 #include <string.h>
@@ -276,10 +277,14 @@ static mcgk_err gcm_open(const uint8_t key[MCGK_KEY_LEN], const uint8_t iv[MCGK_
     }
     int verified = EVP_DecryptFinal_ex(c, pt + ct_len, &outl) == 1;
     EVP_CIPHER_CTX_free(c);
+    mcgk_ct_declassify(&verified, sizeof verified); /* the AEAD verdict */
     if (!verified) {
         mcgk_wipe(pt, ct_len);
         return MCGK_ERR_KEY_PARAMS;
     }
+    /* Authenticated key parameters are confidential data the receiver parses and
+       acts on (groups, times, status), not key material: released for that. */
+    mcgk_ct_declassify(pt, ct_len);
     return MCGK_OK;
 }
 

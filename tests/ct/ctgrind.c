@@ -17,7 +17,9 @@
 
 #include "base/ct.h"
 #include "mcgk/eccsi.h"
+#include "mcgk/gmk_message.h"
 #include "mcgk/kdf.h"
+#include "mcgk/key_params.h"
 #include "mcgk/sakke.h"
 #include "test.h"
 
@@ -146,10 +148,116 @@ static void ct_kdf(mcgk_test_prng *pr)
     CHECK_OK(e);
 }
 
+
+/* The GMK I_MESSAGE layer: a GMS builds a message with a secret GMK and a
+ * secret SSK (key parameters sealed under the DPCK); the member opens it
+ * with a secret RSK. */
+static void ct_gmk(mcgk_test_prng *pr)
+{
+    mcgk_rng srng = {secret_fill, pr};
+    static const char kms_uri[] = "kms.ct.example", gms_uri[] = "sip:gms@ct.example",
+                      user[] = "sip:user@ct.example", group[] = "sip:group@ct.example";
+    const uint64_t period = 2592000, now_unix = 1700000000;
+    const uint64_t t_ntp = now_unix + MCGK_NTP_UNIX_OFFSET_S;
+    uint64_t pno = 0;
+    uint8_t ksak[32], kpak[65], z[128], Z[257], gms_uid[32], user_uid[32];
+    uint8_t ssk[32], pvt[65], rsk[257], gmk[16], rand[16], msg[2048];
+    uint32_t gmk_id = 0, guk = 0;
+    size_t len = 0;
+    mcgk_err e;
+
+    CHECK_OK(mcgk_eccsi_kms_keygen(&srng, ksak, kpak));
+    CHECK_OK(mcgk_sakke_kms_keygen(&srng, z, Z));
+    mcgk_ct_declassify(kpak, sizeof kpak);
+    mcgk_ct_declassify(Z, sizeof Z);
+    mcgk_sakke_community *c = NULL;
+    CHECK_OK(mcgk_sakke_community_new(Z, &c));
+    mcgk_gmk_kms kms = {kms_uri, period, 0, kpak, c};
+    CHECK_OK(mcgk_key_period_no(t_ntp, period, 0, &pno));
+    CHECK_OK(mcgk_uid(gms_uri, sizeof gms_uri - 1, kms_uri, sizeof kms_uri - 1, period, 0, pno,
+                      gms_uid));
+    CHECK_OK(mcgk_uid(user, sizeof user - 1, kms_uri, sizeof kms_uri - 1, period, 0, pno,
+                      user_uid));
+    e = mcgk_eccsi_issue(ksak, gms_uid, 32, &srng, ssk, pvt);
+    PUBLIC(e);
+    mcgk_ct_declassify(pvt, sizeof pvt);
+    mcgk_eccsi_signer signer;
+    e = mcgk_eccsi_signer_init(&signer, kpak, gms_uid, 32, ssk, pvt);
+    PUBLIC(e);
+    CHECK_OK(e);
+    e = mcgk_sakke_rsk_issue(z, sizeof z, user_uid, 32, rsk);
+    PUBLIC(e);
+
+    /* GMS: a secret GMK; public GMK-ID and RAND */
+    e = mcgk_gmk_generate(&srng, 0, gmk, &gmk_id, rand);
+    PUBLIC(e);
+    mcgk_ct_declassify(&gmk_id, sizeof gmk_id);
+    mcgk_ct_declassify(rand, sizeof rand);
+    mcgk_key_params kp;
+    mcgk_key_params_init(&kp, 0);
+    CHECK_OK(mcgk_key_params_add_group(&kp, group, sizeof group - 1));
+    mcgk_gmk_build_cfg bc;
+    memset(&bc, 0, sizeof bc);
+    bc.key = gmk;
+    bc.key_id = gmk_id;
+    bc.rand = rand;
+    bc.rand_len = sizeof rand;
+    bc.ts_ntp_s = t_ntp;
+    bc.params = &kp;
+    bc.gms_uri = gms_uri;
+    bc.gms_kms = &kms;
+    bc.signer = &signer;
+    bc.sakke_to_self = 1;
+    mcgk_gmk_ctx ctx;
+    e = mcgk_gmk_ctx_init(&ctx, &bc);
+    PUBLIC(e);
+    CHECK_OK(e);
+    mcgk_gmk_member m = {user, &kms};
+    e = mcgk_gmk_build_one(&ctx, &m, &srng, msg, sizeof msg, &len, &guk);
+    PUBLIC(e);
+    CHECK_OK(e);
+    PUBLIC(len);
+    PUBLIC(guk);
+    mcgk_ct_declassify(msg, len); /* the message is public */
+
+    /* member: a secret RSK (lines), the GMK comes out secret */
+    mcgk_ct_poison(rsk + 1, 256);
+    mcgk_sakke_receiver *r = NULL;
+    e = mcgk_sakke_receiver_new(c, user_uid, 32, rsk, &r);
+    PUBLIC(e);
+    CHECK_OK(e);
+    mcgk_gmk_own_keys own = {pno, r};
+    const char *auth[] = {gms_uri};
+    mcgk_gmk_group_gms gg = {group, gms_uri};
+    mcgk_gmk_open_cfg oc;
+    mcgk_gmk_open_cfg_init(&oc);
+    oc.own_uri = user;
+    oc.own_kms = &kms;
+    oc.own_keys = &own;
+    oc.n_own_keys = 1;
+    oc.authorised_gms = auth;
+    oc.n_authorised_gms = 1;
+    oc.groups = &gg;
+    oc.n_groups = 1;
+    mcgk_gmk_result res;
+    e = mcgk_gmk_open(&oc, msg, len, now_unix, &res, NULL);
+    PUBLIC(e);
+    CHECK_OK(e);
+    mcgk_ct_declassify(res.key, sizeof res.key);
+    mcgk_ct_declassify(gmk, sizeof gmk);
+    CHECK_MEM(res.key, gmk, 16);
+    mcgk_gmk_result_clear(&res);
+    mcgk_gmk_ctx_clear(&ctx);
+    mcgk_eccsi_signer_clear(&signer);
+    mcgk_sakke_receiver_free(r);
+    mcgk_sakke_community_free(c);
+}
+
 static mcgk_test_prng g_pr;
 static void test_ct_sakke(void) { ct_sakke(&g_pr); }
 static void test_ct_eccsi(void) { ct_eccsi(&g_pr); }
 static void test_ct_kdf(void) { ct_kdf(&g_pr); }
+static void test_ct_gmk(void) { ct_gmk(&g_pr); }
 
 int main(int argc, char **argv)
 {
@@ -159,5 +267,6 @@ int main(int argc, char **argv)
     TEST_RUN(test_ct_sakke);
     TEST_RUN(test_ct_eccsi);
     TEST_RUN(test_ct_kdf);
+    TEST_RUN(test_ct_gmk);
     TEST_MAIN_END();
 }
