@@ -46,8 +46,8 @@ static int id_ok(const uint8_t *id, size_t id_len)
     return id != NULL && id_len > 0 && id_len <= MCGK_SAKKE_ID_MAX_LEN;
 }
 
-/* RFC 6508 §5.1 with n = q (l = 4): v = (v_1 || ... || v_4) mod q, normal form */
-static void htir_q(uint64_t *v, const uint8_t *s, size_t s_len, const sk_params *S)
+/* RFC 6508 §5.1 with n = q (l = 4): see sakke_internal.h */
+void sk_htir_q(uint64_t *v, const uint8_t *s, size_t s_len, const sk_params *S)
 {
     uint8_t buf[64], vv[128];
     uint64_t t[SK_N], m[SK_N];
@@ -277,7 +277,7 @@ mcgk_err mcgk_sakke_encapsulate(const mcgk_sakke_community *c, const uint8_t *id
     /* §6.2.1 step 2: r = HashToIntegerRange(SSV || b, q) */
     memcpy(buf, ssv, MCGK_SAKKE_SSV_LEN);
     memcpy(buf + MCGK_SAKKE_SSV_LEN, id, id_len);
-    htir_q(r, buf, MCGK_SAKKE_SSV_LEN + id_len, S);
+    sk_htir_q(r, buf, MCGK_SAKKE_SSV_LEN + id_len, S);
     if (mcgk_ct_declassify64(mcgk_limbs_zero_mask(r, SK_N))) {
         e = MCGK_ERR_SCALAR_RANGE; /* probability 1/q: choose another SSV */
         goto out;
@@ -444,7 +444,7 @@ mcgk_err mcgk_sakke_decapsulate(const mcgk_sakke_receiver *rcv,
     /* step 4: r = HashToIntegerRange(SSV || b, q) */
     memcpy(buf, out, 16);
     memcpy(buf + 16, rcv->id, rcv->id_len);
-    htir_q(r, buf, 16 + rcv->id_len, S);
+    sk_htir_q(r, buf, 16 + rcv->id_len, S);
     /* step 5: TEST = [r]([b]P + Z) must equal R (compared in Jacobian form) */
     uint64_t inf = sakke_R(&T, rcv->c, r, rcv->b, S);
     sk_sqr(z2, T.Z, S);

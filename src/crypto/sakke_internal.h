@@ -112,6 +112,10 @@ uint64_t sk_fb_mul2(sk_jac *acc, const sk_fb_table *T1, const uint64_t *k1, cons
 /* g^k in PF_p as a projective pair (x1, x2), constant time in k (< q, normal form). */
 void sk_g_pow(uint64_t *x1, uint64_t *x2, const uint64_t *k, const sk_params *S);
 
+/* HashToIntegerRange(s, q) of RFC 6508 §5.1 with SHA-256 (l = 4): the scalar r
+ * of an encapsulation, normal form, constant time in s (sakke.c). */
+void sk_htir_q(uint64_t *v, const uint8_t *s, size_t s_len, const sk_params *S);
+
 /* ---- pairing (sakke_pairing.c) ---- */
 
 /* The Miller-loop lines of a fixed first argument A (e.g. the RSK): for each step

@@ -5,6 +5,7 @@
  * arithmetic against GMP, and every error code of mcgk/sakke.h.
  */
 #include <gmp.h>
+#include <openssl/sha.h>
 
 #include "crypto/sakke_internal.h"
 #include "mcgk/kdf.h"
@@ -90,8 +91,42 @@ static void test_rfc6508_intermediates(void)
     uint8_t m[16];
     CHECK_OK(mcgk_sakke_hash_to_mask(gr, 128, m));
     CHECK_MEM(m, mask, 16);
-    /* g^r by the fixed-base table */
+    /* r = HashToIntegerRange(SSV || b, q) with its first step A = SHA-256(SSV || b) */
     uint8_t *r = vec("r", &n);
+    {
+        size_t sl, al;
+        uint8_t *ssv = vec("SSV", &sl), *rA = vec("HTIR_r_A", &al);
+        uint8_t buf[16 + 64], dig[32], rb[128];
+        uint64_t rr[SK_N];
+        memcpy(buf, ssv, 16);
+        memcpy(buf + 16, b, bl);
+        SHA256(buf, 16 + bl, dig);
+        CHECK(al == 32);
+        CHECK_MEM(dig, rA, 32);
+        sk_htir_q(rr, buf, 16 + bl, S);
+        mcgk_limbs_to_be(rb, 128, rr, SK_N);
+        CHECK_MEM(rb + 128 - n, r, n);
+        /* the mask's internals: A = SHA-256(g^r), v1 = SHA-256(h1 || A), mask = v1 mod 2^128 */
+        size_t gl;
+        uint8_t *g_r = vec("g_pow_r", &gl), *mA = vec("HTIR_mask_A", &al), *v1 = vec("HTIR_v1", &al);
+        SHA256(g_r, gl, dig);
+        CHECK_MEM(dig, mA, 32);
+        memcpy(buf, S->h[0], 32);
+        memcpy(buf + 32, dig, 32);
+        SHA256(buf, 64, dig);
+        CHECK_MEM(dig, v1, 32);
+        /* w (receiver) equals g^r (sender) */
+        uint8_t *w = vec("w", &al);
+        CHECK(al == gl);
+        CHECK_MEM(w, g_r, gl);
+        free(ssv);
+        free(rA);
+        free(g_r);
+        free(mA);
+        free(v1);
+        free(w);
+    }
+    /* g^r by the fixed-base table */
     uint64_t rs[SK_N], x1[SK_N], x2[SK_N], inv[SK_N], w[SK_N], wn[SK_N];
     mcgk_limbs_from_be(rs, SK_N, r, n);
     sk_g_pow(x1, x2, rs, S);
