@@ -19,6 +19,8 @@ static const role k_roles[] = {
     {"kms", "the Key Management Server: init, serve (HTTPS, TS 33.180 Annex D), users",
      mcgk_cmd_kms},
     {"client", "an MC client: provision its key material from the KMS", mcgk_cmd_client},
+    {"sip", "SIP diagnostics: listen (registrar + NOTIFY push), notify, register",
+     mcgk_cmd_sip},
     {"mikey", "MIKEY tools for integrators: inspect, open and seal GMK I_MESSAGEs",
      mcgk_cmd_mikey},
 };
