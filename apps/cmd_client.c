@@ -4,9 +4,12 @@
  *              (TS 33.180 §5.3, Annex D), once or as a refresh loop
  *   keysets    show the key sets held (IDs, periods - never key bytes), or
  *              look one up "at time T"
- * Further verbs (run, keys ...) belong to the GMS/client issue; they open
- * the same store (DATA_DIR/client.db) and ask for keys with
- * mcgk_client_keys_at().
+ *   run        the client daemon: provision, register with the GMS, receive
+ *              (SIP NOTIFY) or pull (HTTPS) group configuration documents,
+ *              open and store their GMKs, answer (cmd_client_run.c)
+ *   keys       show the GMKs held and the one chosen per group, never key
+ *              bytes (cmd_client_keys.c)
+ * All open the same store (DATA_DIR/client.db).
  *
  * Secrets: the access token (read from a 0600 file, never logged), the
  * store's key-encryption key, RSK/SSK (sealed at rest; wiped after use).
@@ -17,6 +20,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client_app.h"
 #include "mcgk/kms.h"
 #include "mcgk/platform.h"
 #include "net/kms_client.h"
@@ -35,12 +39,12 @@
     if ((e = shell_log_level(&a)) != MCGK_OK)                                                 \
     return cli_fail(e)
 
-#define DB_NAME "client.db"
+#define DB_NAME CLIENT_DB_NAME
 #define MAX_IDS MCGK_KMS_MAX_IDENTITIES
 
-/* Open the store and unlock its DEK (creating both on first use). */
-static mcgk_err open_client(const cli_args *a, int create, char dir[SHELL_PATH_MAX],
-                            mcgk_client_store **s, uint8_t dek[MCGK_SEAL_KEY_LEN])
+/* Open the store and unlock its DEK (creating both on first use). See client_app.h. */
+mcgk_err client_open_store(const cli_args *a, int create, char dir[SHELL_PATH_MAX],
+                           mcgk_client_store **s, uint8_t dek[MCGK_SEAL_KEY_LEN])
 {
     char path[SHELL_PATH_MAX];
     shell_kek kek;
@@ -167,7 +171,7 @@ static int run_provision(int argc, char **argv)
     mcgk_client_store *s = NULL;
     uint8_t dek[MCGK_SEAL_KEY_LEN];
     if (e == MCGK_OK)
-        e = open_client(&a, 1, dir, &s, dek);
+        e = client_open_store(&a, 1, dir, &s, dek);
     mcgk_kms_client c;
     memset(&c, 0, sizeof c);
     c.base_url = url;
@@ -271,7 +275,7 @@ static int run_keysets(int argc, char **argv)
     uint64_t at = 0;
     if (cli_has(&a, "at") && (e = cli_u64_flag(&a, "at", &at)) != MCGK_OK)
         return cli_fail(e);
-    e = open_client(&a, 0, dir, &s, dek);
+    e = client_open_store(&a, 0, dir, &s, dek);
     if (e == MCGK_OK && !cli_has(&a, "at")) {
         e = s->ops->cert_list(s, print_cert, NULL);
         if (e == MCGK_OK)
@@ -310,11 +314,16 @@ static const cli_verb k_verbs[] = {
     {"provision", "fetch, check and store KMS key material (TS 33.180 5.3)", run_provision,
      help_provision},
     {"keysets", "show the key sets held, or the one at a time", run_keysets, help_keysets},
+    {"run", "the client daemon: provision, register, receive / pull and store GMKs",
+     client_run_main, client_run_help},
+    {"keys", "show the GMKs held and the one used per group (never key bytes)",
+     client_keys_main, client_keys_help},
 };
 
 int mcgk_cmd_client(int argc, char **argv)
 {
     return cli_dispatch("client",
-                        "An MC client: its KMS key material now; groups and GMKs later.",
+                        "An MC client: its KMS key material, its groups and their GMKs\n"
+                        "(TS 33.180 5.2, 5.3; docs/client.md).",
                         k_verbs, sizeof k_verbs / sizeof k_verbs[0], argc, argv);
 }

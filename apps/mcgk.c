@@ -18,11 +18,14 @@ static const role k_roles[] = {
      mcgk_cmd_crypto},
     {"kms", "the Key Management Server: init, serve (HTTPS, TS 33.180 Annex D), users",
      mcgk_cmd_kms},
-    {"client", "an MC client: provision its key material from the KMS", mcgk_cmd_client},
-    {"sip", "SIP diagnostics: listen (registrar + NOTIFY push), notify, register",
-     mcgk_cmd_sip},
+    {"client", "an MC client: provision keys, receive / pull, store and show GMKs",
+     mcgk_cmd_client},
     {"mikey", "MIKEY tools for integrators: inspect, open and seal GMK I_MESSAGEs",
      mcgk_cmd_mikey},
+    {"sip", "SIP diagnostics: listen (registrar + NOTIFY push), notify, register",
+     mcgk_cmd_sip},
+    {"gms", "the Group Management Server: groups, members, GMKs, SIP push, HTTPS pull",
+     mcgk_cmd_gms},
 };
 
 static void usage(FILE *out)

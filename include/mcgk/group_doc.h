@@ -62,8 +62,9 @@ typedef struct mcgk_groupdoc {
  * Parse a document. Returns MCGK_OK, MCGK_ERR_INVALID_ARG, MCGK_ERR_OVERSIZED,
  * MCGK_ERR_MALFORMED (not XML, wrong namespace/root/version, unknown element or
  * attribute, bad state/use/seq, a group without id or gms, no group at all),
- * MCGK_ERR_BASE64, and MCGK_ERR_OVERSIZED for too many groups/gmks or an
- * I_MESSAGE over MCGK_GROUPDOC_MSG_MAX.
+ * MCGK_ERR_BASE64, and MCGK_ERR_OVERSIZED for too many groups/gmks, an
+ * attribute over its field, or an I_MESSAGE over MCGK_GROUPDOC_MSG_MAX;
+ * MCGK_ERR_NO_MEMORY.
  */
 mcgk_err mcgk_groupdoc_parse(const uint8_t *xml, size_t len, mcgk_groupdoc *out);
 
@@ -81,6 +82,11 @@ typedef struct mcgk_groupdoc_result {
     char reason[MCGK_GROUPDOC_REASON_MAX]; /* "ok" or the mcgk error name */
 } mcgk_groupdoc_result;
 
+/* Parse: MCGK_OK, MCGK_ERR_INVALID_ARG, MCGK_ERR_OVERSIZED (document or
+ * reason too long), MCGK_ERR_MALFORMED (not XML, wrong root/namespace,
+ * unknown attribute, status not 100..699, reason missing/empty),
+ * MCGK_ERR_NO_MEMORY. Encode: MCGK_OK, MCGK_ERR_INVALID_ARG (status out of
+ * range, empty reason), MCGK_ERR_BUFFER_TOO_SMALL; out == NULL measures. */
 mcgk_err mcgk_groupdoc_result_parse(const uint8_t *xml, size_t len, mcgk_groupdoc_result *out);
 mcgk_err mcgk_groupdoc_result_encode(const mcgk_groupdoc_result *r, char *out, size_t out_cap,
                                      size_t *out_len);

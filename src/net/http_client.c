@@ -68,7 +68,8 @@ void mcgk_http_body_free(uint8_t *body, size_t len)
     free(body);
 }
 
-mcgk_err mcgk_http_post(const mcgk_http_client_opts *opts, const char *url,
+/* One exchange: a GET (get != 0, no body) or a POST of body. */
+static mcgk_err perform(const mcgk_http_client_opts *opts, const char *url, int get,
                         const char *content_type, const uint8_t *body, size_t body_len,
                         int *status, uint8_t **resp, size_t *resp_len)
 {
@@ -89,7 +90,7 @@ mcgk_err mcgk_http_post(const mcgk_http_client_opts *opts, const char *url,
     char *auth = NULL;
     size_t auth_len = 0;
     mcgk_err e = MCGK_OK;
-    snprintf(ctype, sizeof ctype, "Content-Type: %s",
+    snprintf(ctype, sizeof ctype, "%s: %s", get ? "Accept" : "Content-Type",
              content_type ? content_type : "application/xml");
     hdrs = curl_slist_append(hdrs, ctype);
     hdrs = curl_slist_append(hdrs, "Expect:");
@@ -110,9 +111,13 @@ mcgk_err mcgk_http_post(const mcgk_http_client_opts *opts, const char *url,
     if (e == MCGK_OK) {
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        if (get) {
+            curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        } else {
+            curl_easy_setopt(h, CURLOPT_POST, 1L);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        }
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
@@ -166,4 +171,17 @@ mcgk_err mcgk_http_post(const mcgk_http_client_opts *opts, const char *url,
     *resp = s.buf;
     *resp_len = s.len;
     return MCGK_OK;
+}
+
+mcgk_err mcgk_http_post(const mcgk_http_client_opts *opts, const char *url,
+                        const char *content_type, const uint8_t *body, size_t body_len,
+                        int *status, uint8_t **resp, size_t *resp_len)
+{
+    return perform(opts, url, 0, content_type, body, body_len, status, resp, resp_len);
+}
+
+mcgk_err mcgk_http_get(const mcgk_http_client_opts *opts, const char *url, const char *accept,
+                       int *status, uint8_t **resp, size_t *resp_len)
+{
+    return perform(opts, url, 1, accept, NULL, 0, status, resp, resp_len);
 }

@@ -35,6 +35,14 @@ mcgk_err mcgk_http_post(const mcgk_http_client_opts *opts, const char *url,
                         const char *content_type, const uint8_t *body, size_t body_len,
                         int *status, uint8_t **resp, size_t *resp_len);
 
+/*
+ * GET url (Accept: accept, NULL = application/xml), with the same rules,
+ * results and codes as mcgk_http_post (the group configuration pull of
+ * the clients, docs/gms-protocol.md).
+ */
+mcgk_err mcgk_http_get(const mcgk_http_client_opts *opts, const char *url, const char *accept,
+                       int *status, uint8_t **resp, size_t *resp_len);
+
 void mcgk_http_body_free(uint8_t *body, size_t len);
 
 #endif

@@ -15,6 +15,11 @@ static const char *const k_names[] = {"debug", "info", "warn", "error", "off"};
 
 void mcgk_log_set_level(mcgk_log_level level) { g_level = (int)level; }
 
+int mcgk_log_enabled(mcgk_log_level level)
+{
+    return (int)level >= g_level && level < MCGK_LOG_OFF;
+}
+
 int mcgk_log_level_parse(const char *name, mcgk_log_level *level)
 {
     for (int i = 0; i <= MCGK_LOG_OFF; i++) {

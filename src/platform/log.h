@@ -21,6 +21,8 @@ typedef enum mcgk_log_level {
 
 /* Lines below this level are dropped (default MCGK_LOG_INFO). */
 void mcgk_log_set_level(mcgk_log_level level);
+/* 1 when lines of this level are written (to skip building costly debug lines). */
+int mcgk_log_enabled(mcgk_log_level level);
 /* "debug", "info", "warn", "error", "off" -> level; returns 0 when unknown. */
 int mcgk_log_level_parse(const char *name, mcgk_log_level *level);
 
