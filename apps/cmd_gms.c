@@ -715,6 +715,7 @@ static mcgk_err wait_job(gms_ctx *g, uint64_t job, uint64_t timeout_s)
     if (r == NULL)
         return MCGK_ERR_NO_MEMORY;
     mcgk_err e = MCGK_OK;
+    unsigned long polls = 0;
     for (;;) {
         e = mcgk_gms_store_job_get(g->store, job, r);
         if (e != MCGK_OK)
@@ -730,15 +731,19 @@ static mcgk_err wait_job(gms_ctx *g, uint64_t job, uint64_t timeout_s)
         for (int i = 0; i < width; i++)
             bar[i] = i < fill ? '#' : '-';
         bar[width] = '\0';
-        fprintf(stderr,
-                "%s[%s] %" PRIu64 "/%" PRIu64 " confirmed %" PRIu64 " failed %" PRIu64
-                " pending %" PRIu64 " %.1fs%s",
-                tty ? "\r" : "", bar, fin, total, r->counts[MCGK_GMS_DLV_CONFIRMED],
-                r->counts[MCGK_GMS_DLV_FAILED],
-                r->counts[MCGK_GMS_DLV_PENDING] + r->counts[MCGK_GMS_DLV_SENT], secs,
-                tty ? "" : "\n");
+        /* a terminal gets the bar redrawn; a file a line per second and the last one */
+        if (tty || fin == total || polls % 10 == 0)
+            fprintf(stderr,
+                    "%s[%s] %" PRIu64 "/%" PRIu64 " confirmed %" PRIu64 " failed %" PRIu64
+                    " pending %" PRIu64 " %.1fs%s",
+                    tty ? "\r" : "", bar, fin, total, r->counts[MCGK_GMS_DLV_CONFIRMED],
+                    r->counts[MCGK_GMS_DLV_FAILED],
+                    r->counts[MCGK_GMS_DLV_PENDING] + r->counts[MCGK_GMS_DLV_SENT], secs,
+                    tty ? "" : "\n");
+        polls++;
         if (fin == total) {
-            fprintf(stderr, "\n");
+            if (tty)
+                fprintf(stderr, "\n");
             if (r->counts[MCGK_GMS_DLV_FAILED] > 0) {
                 mcgk_gms_store_delivery_list(g->store, job, MCGK_GMS_DLV_FAILED, NULL,
                                              print_failure, NULL);
@@ -754,7 +759,7 @@ static mcgk_err wait_job(gms_ctx *g, uint64_t job, uint64_t timeout_s)
             e = r->counts[MCGK_GMS_DLV_FAILED] > 0 ? MCGK_ERR_PEER : MCGK_ERR_SIP_TIMEOUT;
             break;
         }
-        struct timespec ts = {0, (tty ? 200 : 1000) * 1000000L};
+        struct timespec ts = {0, 100000000L}; /* 100 ms */
         nanosleep(&ts, NULL);
     }
     free(r);
