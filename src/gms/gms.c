@@ -219,7 +219,11 @@ mcgk_err mcgk_gms_delivery_apply(const mcgk_gms_retry *policy, uint64_t now_ms,
         if (d->state == MCGK_GMS_DLV_FAILED)
             return MCGK_OK; /* final already */
         d->status = a->status;
-        if (d->attempts >= max) {
+        /* An unregistered member is not a failing one: a mission-critical user
+           who is switched off gets the key when it registers again (its
+           REGISTER makes the delivery due at once). So not-registered never
+           uses up the attempts; the backoff only paces the re-checks. */
+        if (d->attempts >= max && a->transport != MCGK_ERR_SIP_NOT_REGISTERED) {
             d->state = MCGK_GMS_DLV_FAILED;
             set_reason(d, "gave up: ", transport_reason(a));
             d->next_ms = 0;

@@ -24,6 +24,7 @@
 
 #include "mcgk/key_params.h"
 #include "store/client_gmk.h"
+#include "store/sqlite_util.h"
 
 #define BUSY_TIMEOUT_MS 10000
 #define SEALED_KEY_LEN (MCGK_KEY_LEN + MCGK_SEAL_OVERHEAD)
@@ -66,11 +67,6 @@ static const char k_schema[] =
     "  identity TEXT NOT NULL, pos INTEGER NOT NULL, hash BLOB NOT NULL,"
     "  PRIMARY KEY (identity, pos));";
 
-static mcgk_err exec(mcgk_client_gmk_store *s, const char *sql)
-{
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? MCGK_OK : MCGK_ERR_IO;
-}
-
 mcgk_err mcgk_client_gmk_store_open(const char *path, mcgk_client_gmk_store **out)
 {
     if (path == NULL || out == NULL)
@@ -78,32 +74,8 @@ mcgk_err mcgk_client_gmk_store_open(const char *path, mcgk_client_gmk_store **ou
     mcgk_client_gmk_store *s = calloc(1, sizeof *s);
     if (s == NULL)
         return MCGK_ERR_NO_MEMORY;
-    /* create with 0600 before SQLite does (it would use 0644 & ~umask). Only when the
-       file does not exist: closing any descriptor of a database file drops every POSIX
-       lock this process holds on it, including those of a connection already open (the
-       key-set store's), and another process would then delete the live WAL. */
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        close(fd);
-    else if (errno != EEXIST) {
-        free(s);
-        return MCGK_ERR_IO;
-    }
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        sqlite3_close(s->db);
-        free(s);
-        return MCGK_ERR_IO;
-    }
-    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    mcgk_err e = exec(s, "PRAGMA journal_mode=WAL;"
-                         "PRAGMA synchronous=FULL;"
-                         "PRAGMA foreign_keys=ON;"
-                         "PRAGMA secure_delete=ON;");
-    if (e == MCGK_OK)
-        e = exec(s, k_schema);
+    mcgk_err e = mcgk_sql_open(path, k_schema, BUSY_TIMEOUT_MS, &s->db);
     if (e != MCGK_OK) {
-        sqlite3_close(s->db);
         free(s);
         return e;
     }
@@ -127,64 +99,7 @@ void mcgk_client_gmk_store_close(mcgk_client_gmk_store *s)
 
 static mcgk_err prep(mcgk_client_gmk_store *s, const char *sql, sqlite3_stmt **st)
 {
-    return sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK ? MCGK_OK : MCGK_ERR_IO;
-}
-
-static int b_text(sqlite3_stmt *st, int i, const char *v)
-{
-    return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK;
-}
-
-static int b_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
-{
-    if (p == NULL)
-        return sqlite3_bind_null(st, i) == SQLITE_OK;
-    return sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT) == SQLITE_OK;
-}
-
-static int b_u64(sqlite3_stmt *st, int i, uint64_t v)
-{
-    return sqlite3_bind_int64(st, i, (sqlite3_int64)v) == SQLITE_OK;
-}
-
-static uint64_t c_u64(sqlite3_stmt *st, int i)
-{
-    return (uint64_t)sqlite3_column_int64(st, i);
-}
-
-static mcgk_err c_text(sqlite3_stmt *st, int i, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    int n = sqlite3_column_bytes(st, i);
-    if (t == NULL) {
-        out[0] = '\0';
-        return MCGK_OK;
-    }
-    if (n < 0 || (size_t)n >= cap)
-        return MCGK_ERR_OVERSIZED;
-    memcpy(out, t, (size_t)n);
-    out[n] = '\0';
-    return MCGK_OK;
-}
-
-/* A blob column of at most cap octets; *len = its length (0 for NULL). */
-static mcgk_err c_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t cap, size_t *len)
-{
-    const void *b = sqlite3_column_blob(st, i);
-    int n = sqlite3_column_bytes(st, i);
-    *len = 0;
-    if (b == NULL || n <= 0)
-        return MCGK_OK;
-    if ((size_t)n > cap)
-        return MCGK_ERR_OVERSIZED;
-    memcpy(out, b, (size_t)n);
-    *len = (size_t)n;
-    return MCGK_OK;
-}
-
-static mcgk_err done(sqlite3_stmt *st)
-{
-    return sqlite3_step(st) == SQLITE_DONE ? MCGK_OK : MCGK_ERR_IO;
+    return mcgk_sql_prepare(s->db, sql, st);
 }
 
 /* Run a one-identity statement (DELETE ... WHERE identity = ?). */
@@ -192,10 +107,10 @@ static mcgk_err run_for(mcgk_client_gmk_store *s, const char *sql, const char *i
 {
     sqlite3_stmt *st = NULL;
     mcgk_err e = prep(s, sql, &st);
-    if (e == MCGK_OK && !b_text(st, 1, identity))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = done(st);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
     return e;
 }
@@ -222,15 +137,15 @@ static mcgk_err load_gmk_row(sqlite3_stmt *st, const uint8_t *dek, const char *i
 {
     size_t n = 0, pl = 0;
     memset(g, 0, sizeof *g);
-    g->gmk_id = (uint32_t)c_u64(st, 0);
-    g->guk_id = (uint32_t)c_u64(st, 1);
-    g->purpose = (uint8_t)c_u64(st, 2);
-    g->use = c_u64(st, 3) == MCGK_GMK_USE_FLOOR_CONTROL ? MCGK_GMK_USE_FLOOR_CONTROL
+    g->gmk_id = (uint32_t)mcgk_sql_col_u64(st, 0);
+    g->guk_id = (uint32_t)mcgk_sql_col_u64(st, 1);
+    g->purpose = (uint8_t)mcgk_sql_col_u64(st, 2);
+    g->use = mcgk_sql_col_u64(st, 3) == MCGK_GMK_USE_FLOOR_CONTROL ? MCGK_GMK_USE_FLOOR_CONTROL
                                                           : MCGK_GMK_USE_MEDIA;
-    g->revoked = c_u64(st, 4) != 0;
-    mcgk_err e = c_blob(st, 5, g->rand, sizeof g->rand, &g->rand_len);
+    g->revoked = mcgk_sql_col_u64(st, 4) != 0;
+    mcgk_err e = mcgk_sql_col_blob_upto(st, 5, g->rand, sizeof g->rand, &g->rand_len);
     if (e == MCGK_OK)
-        e = c_blob(st, 6, b->sealed, sizeof b->sealed, &n);
+        e = mcgk_sql_col_blob_upto(st, 6, b->sealed, sizeof b->sealed, &n);
     if (e == MCGK_OK && n > 0) {
         size_t al = aad(b->aad, sizeof b->aad, "gmk", identity, g->gmk_id);
         e = mcgk_unseal(dek, (const uint8_t *)b->aad, al, b->sealed, n, g->key, sizeof g->key,
@@ -240,7 +155,7 @@ static mcgk_err load_gmk_row(sqlite3_stmt *st, const uint8_t *dek, const char *i
         g->has_key = e == MCGK_OK;
     }
     if (e == MCGK_OK)
-        e = c_blob(st, 7, b->sealed, sizeof b->sealed, &n);
+        e = mcgk_sql_col_blob_upto(st, 7, b->sealed, sizeof b->sealed, &n);
     if (e == MCGK_OK && n > 0) {
         size_t al = aad(b->aad, sizeof b->aad, "gmk-params", identity, g->gmk_id);
         e = mcgk_unseal(dek, (const uint8_t *)b->aad, al, b->sealed, n, b->plain,
@@ -250,13 +165,13 @@ static mcgk_err load_gmk_row(sqlite3_stmt *st, const uint8_t *dek, const char *i
         g->has_params = e == MCGK_OK;
         mcgk_wipe(b->plain, sizeof b->plain);
     }
-    g->first_ts_ntp_s = c_u64(st, 8);
-    g->first_ts_frac = (uint32_t)c_u64(st, 9);
-    g->last_ts_ntp_s = c_u64(st, 10);
-    g->last_ts_frac = (uint32_t)c_u64(st, 11);
+    g->first_ts_ntp_s = mcgk_sql_col_u64(st, 8);
+    g->first_ts_frac = (uint32_t)mcgk_sql_col_u64(st, 9);
+    g->last_ts_ntp_s = mcgk_sql_col_u64(st, 10);
+    g->last_ts_frac = (uint32_t)mcgk_sql_col_u64(st, 11);
     if (e == MCGK_OK)
-        e = c_text(st, 12, g->sender, sizeof g->sender);
-    g->received_unix_s = c_u64(st, 13);
+        e = mcgk_sql_col_text(st, 12, g->sender, sizeof g->sender);
+    g->received_unix_s = mcgk_sql_col_u64(st, 13);
     if (e != MCGK_OK)
         mcgk_wipe(g, sizeof *g);
     return e;
@@ -274,7 +189,7 @@ static mcgk_err load_gmks(mcgk_client_gmk_store *s, const uint8_t *dek, const ch
                       "sealed_params, first_ts, first_frac, last_ts, last_frac, sender, received "
                       "FROM client_gmks WHERE identity = ? ORDER BY gmk_id",
                       &st);
-    if (e == MCGK_OK && !b_text(st, 1, identity))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -300,7 +215,7 @@ static mcgk_err load_gmks(mcgk_client_gmk_store *s, const uint8_t *dek, const ch
     e = prep(s, "SELECT gmk_id, group_id FROM client_gmk_assoc WHERE identity = ? ORDER BY "
                 "gmk_id, pos",
              &st);
-    if (e == MCGK_OK && !b_text(st, 1, identity))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -310,7 +225,7 @@ static mcgk_err load_gmks(mcgk_client_gmk_store *s, const uint8_t *dek, const ch
             e = MCGK_ERR_IO;
             break;
         }
-        uint32_t id = (uint32_t)c_u64(st, 0);
+        uint32_t id = (uint32_t)mcgk_sql_col_u64(st, 0);
         for (size_t i = 0; i < st_out->n_gmks; i++) {
             mcgk_client_gmk *g = &st_out->gmks[i];
             if (g->gmk_id != id)
@@ -319,7 +234,7 @@ static mcgk_err load_gmks(mcgk_client_gmk_store *s, const uint8_t *dek, const ch
                 e = MCGK_ERR_OVERSIZED;
                 break;
             }
-            e = c_text(st, 1, g->assoc[g->n_assoc], MCGK_GROUPDOC_URI_MAX);
+            e = mcgk_sql_col_text(st, 1, g->assoc[g->n_assoc], MCGK_GROUPDOC_URI_MAX);
             if (e == MCGK_OK)
                 g->n_assoc++;
             break;
@@ -336,7 +251,7 @@ static mcgk_err load_groups(mcgk_client_gmk_store *s, const char *identity, mcgk
                       "SELECT group_id, gms, name, removed, seq, updated FROM client_groups "
                       "WHERE identity = ? ORDER BY group_id",
                       &st);
-    if (e == MCGK_OK && !b_text(st, 1, identity))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -351,14 +266,14 @@ static mcgk_err load_groups(mcgk_client_gmk_store *s, const char *identity, mcgk
             break;
         mcgk_client_group *g = &o->groups[o->n_groups];
         memset(g, 0, sizeof *g);
-        e = c_text(st, 0, g->id, sizeof g->id);
+        e = mcgk_sql_col_text(st, 0, g->id, sizeof g->id);
         if (e == MCGK_OK)
-            e = c_text(st, 1, g->gms, sizeof g->gms);
+            e = mcgk_sql_col_text(st, 1, g->gms, sizeof g->gms);
         if (e == MCGK_OK)
-            e = c_text(st, 2, g->name, sizeof g->name);
-        g->removed = c_u64(st, 3) != 0;
-        g->seq = c_u64(st, 4);
-        g->updated_unix_s = c_u64(st, 5);
+            e = mcgk_sql_col_text(st, 2, g->name, sizeof g->name);
+        g->removed = mcgk_sql_col_u64(st, 3) != 0;
+        g->seq = mcgk_sql_col_u64(st, 4);
+        g->updated_unix_s = mcgk_sql_col_u64(st, 5);
         if (e == MCGK_OK)
             o->n_groups++;
     }
@@ -370,12 +285,12 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
 {
     sqlite3_stmt *st = NULL;
     mcgk_err e = prep(s, "SELECT replay_floor FROM client_idents WHERE identity = ?", &st);
-    if (e == MCGK_OK && !b_text(st, 1, identity))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-            o->replay_floor_ntp_s = c_u64(st, 0);
+            o->replay_floor_ntp_s = mcgk_sql_col_u64(st, 0);
         else if (rc != SQLITE_DONE)
             e = MCGK_ERR_IO;
     }
@@ -387,7 +302,7 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
                  "ORDER BY deleted_ntp DESC LIMIT " /* newest first, bounded */
                  "256",
                  &st);
-    if (e == MCGK_OK && !b_text(st, 1, identity))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK && o->n_tombstones < MCGK_CLIENT_MAX_TOMBSTONES) {
         int rc = sqlite3_step(st);
@@ -397,8 +312,8 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
             e = MCGK_ERR_IO;
             break;
         }
-        o->tombstones[o->n_tombstones].gmk_id = (uint32_t)c_u64(st, 0);
-        o->tombstones[o->n_tombstones].deleted_ntp_s = c_u64(st, 1);
+        o->tombstones[o->n_tombstones].gmk_id = (uint32_t)mcgk_sql_col_u64(st, 0);
+        o->tombstones[o->n_tombstones].deleted_ntp_s = mcgk_sql_col_u64(st, 1);
         o->n_tombstones++;
     }
     sqlite3_finalize(st);
@@ -408,7 +323,7 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
                  "SELECT sender_uid, ts, frac, csb_id FROM client_replay WHERE identity = ? "
                  "ORDER BY ts DESC LIMIT 256",
                  &st);
-    if (e == MCGK_OK && !b_text(st, 1, identity))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK && o->n_replay < MCGK_CLIENT_REPLAY_CAP) {
         int rc = sqlite3_step(st);
@@ -420,12 +335,12 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
         }
         mcgk_replay_entry *r = &o->replay[o->n_replay];
         size_t n = 0;
-        e = c_blob(st, 0, r->sender_uid, sizeof r->sender_uid, &n);
+        e = mcgk_sql_col_blob_upto(st, 0, r->sender_uid, sizeof r->sender_uid, &n);
         if (e == MCGK_OK && n != MCGK_UID_LEN)
             e = MCGK_ERR_MALFORMED;
-        r->ts_ntp_s = c_u64(st, 1);
-        r->ts_frac = (uint32_t)c_u64(st, 2);
-        r->csb_id = (uint32_t)c_u64(st, 3);
+        r->ts_ntp_s = mcgk_sql_col_u64(st, 1);
+        r->ts_frac = (uint32_t)mcgk_sql_col_u64(st, 2);
+        r->csb_id = (uint32_t)mcgk_sql_col_u64(st, 3);
         if (e == MCGK_OK)
             o->n_replay++;
     }
@@ -433,7 +348,7 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
     st = NULL;
     if (e == MCGK_OK)
         e = prep(s, "SELECT hash FROM client_docs WHERE identity = ? ORDER BY pos LIMIT 8", &st);
-    if (e == MCGK_OK && !b_text(st, 1, identity))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK && o->n_doc_hashes < MCGK_CLIENT_DOC_HASHES) {
         int rc = sqlite3_step(st);
@@ -444,7 +359,7 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
             break;
         }
         size_t n = 0;
-        e = c_blob(st, 0, o->doc_hashes[o->n_doc_hashes], MCGK_CLIENT_HASH_LEN, &n);
+        e = mcgk_sql_col_blob_upto(st, 0, o->doc_hashes[o->n_doc_hashes], MCGK_CLIENT_HASH_LEN, &n);
         if (e == MCGK_OK && n != MCGK_CLIENT_HASH_LEN)
             e = MCGK_ERR_MALFORMED;
         if (e == MCGK_OK)
@@ -464,14 +379,14 @@ mcgk_err mcgk_client_gmk_store_load(mcgk_client_gmk_store *s, const uint8_t dek[
         return e;
     pthread_mutex_lock(&s->mu);
     /* one read transaction: a consistent snapshot even while another process commits */
-    e = exec(s, "BEGIN");
+    e = mcgk_sql_exec(s->db, "BEGIN");
     if (e == MCGK_OK)
         e = load_gmks(s, dek, identity, st);
     if (e == MCGK_OK)
         e = load_groups(s, identity, st);
     if (e == MCGK_OK)
         e = load_small(s, identity, st);
-    exec(s, e == MCGK_OK ? "COMMIT" : "ROLLBACK");
+    mcgk_sql_exec(s->db, e == MCGK_OK ? "COMMIT" : "ROLLBACK");
     pthread_mutex_unlock(&s->mu);
     if (e != MCGK_OK)
         mcgk_client_state_clear(st);
@@ -484,10 +399,10 @@ static mcgk_err del_assoc(mcgk_client_gmk_store *s, const char *identity, uint32
 {
     sqlite3_stmt *st = NULL;
     mcgk_err e = prep(s, "DELETE FROM client_gmk_assoc WHERE identity = ? AND gmk_id = ?", &st);
-    if (e == MCGK_OK && !(b_text(st, 1, identity) && b_u64(st, 2, id)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_u64(st, 2, id)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = done(st);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
     return e;
 }
@@ -522,17 +437,17 @@ static mcgk_err put_gmk(mcgk_client_gmk_store *s, const uint8_t *dek, const char
                  "last_frac, sender, received) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                  &st);
     if (e == MCGK_OK &&
-        !(b_text(st, 1, identity) && b_u64(st, 2, g->gmk_id) && b_u64(st, 3, g->guk_id) &&
-          b_u64(st, 4, g->purpose) && b_u64(st, 5, (uint64_t)g->use) &&
-          b_u64(st, 6, (uint64_t)(g->revoked != 0)) && b_blob(st, 7, g->rand, g->rand_len) &&
-          b_blob(st, 8, g->has_key ? sealed_key : NULL, sk_len) &&
-          b_blob(st, 9, g->has_params ? b->sealed : NULL, sp_len) &&
-          b_u64(st, 10, g->first_ts_ntp_s) && b_u64(st, 11, g->first_ts_frac) &&
-          b_u64(st, 12, g->last_ts_ntp_s) && b_u64(st, 13, g->last_ts_frac) &&
-          b_text(st, 14, g->sender) && b_u64(st, 15, g->received_unix_s)))
+        !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_u64(st, 2, g->gmk_id) && mcgk_sql_bind_u64(st, 3, g->guk_id) &&
+          mcgk_sql_bind_u64(st, 4, g->purpose) && mcgk_sql_bind_u64(st, 5, (uint64_t)g->use) &&
+          mcgk_sql_bind_u64(st, 6, (uint64_t)(g->revoked != 0)) && mcgk_sql_bind_blob(st, 7, g->rand, g->rand_len) &&
+          mcgk_sql_bind_blob(st, 8, g->has_key ? sealed_key : NULL, sk_len) &&
+          mcgk_sql_bind_blob(st, 9, g->has_params ? b->sealed : NULL, sp_len) &&
+          mcgk_sql_bind_u64(st, 10, g->first_ts_ntp_s) && mcgk_sql_bind_u64(st, 11, g->first_ts_frac) &&
+          mcgk_sql_bind_u64(st, 12, g->last_ts_ntp_s) && mcgk_sql_bind_u64(st, 13, g->last_ts_frac) &&
+          mcgk_sql_bind_text(st, 14, g->sender) && mcgk_sql_bind_u64(st, 15, g->received_unix_s)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = done(st);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
     st = NULL;
     /* the association, rewritten (deleted above) */
@@ -540,11 +455,11 @@ static mcgk_err put_gmk(mcgk_client_gmk_store *s, const uint8_t *dek, const char
         e = prep(s,
                  "INSERT INTO client_gmk_assoc(identity, gmk_id, pos, group_id) VALUES(?,?,?,?)",
                  &st);
-        if (e == MCGK_OK && !(b_text(st, 1, identity) && b_u64(st, 2, g->gmk_id) &&
-                              b_u64(st, 3, i) && b_text(st, 4, g->assoc[i])))
+        if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_u64(st, 2, g->gmk_id) &&
+                              mcgk_sql_bind_u64(st, 3, i) && mcgk_sql_bind_text(st, 4, g->assoc[i])))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = done(st);
+            e = mcgk_sql_step_done(st, MCGK_ERR_IO);
         sqlite3_finalize(st);
         st = NULL;
     }
@@ -560,12 +475,12 @@ static mcgk_err put_group(mcgk_client_gmk_store *s, const char *identity,
                       "removed, seq, updated) VALUES(?,?,?,?,?,?,?)",
                       &st);
     if (e == MCGK_OK &&
-        !(b_text(st, 1, identity) && b_text(st, 2, g->id) && b_text(st, 3, g->gms) &&
-          b_text(st, 4, g->name) && b_u64(st, 5, (uint64_t)(g->removed != 0)) &&
-          b_u64(st, 6, g->seq) && b_u64(st, 7, g->updated_unix_s)))
+        !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_text(st, 2, g->id) && mcgk_sql_bind_text(st, 3, g->gms) &&
+          mcgk_sql_bind_text(st, 4, g->name) && mcgk_sql_bind_u64(st, 5, (uint64_t)(g->removed != 0)) &&
+          mcgk_sql_bind_u64(st, 6, g->seq) && mcgk_sql_bind_u64(st, 7, g->updated_unix_s)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = done(st);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
     return e;
 }
@@ -576,10 +491,10 @@ static mcgk_err del_gmk(mcgk_client_gmk_store *s, const char *identity, uint32_t
     mcgk_err e = del_assoc(s, identity, id);
     if (e == MCGK_OK)
         e = prep(s, "DELETE FROM client_gmks WHERE identity = ? AND gmk_id = ?", &st);
-    if (e == MCGK_OK && !(b_text(st, 1, identity) && b_u64(st, 2, id)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_u64(st, 2, id)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = done(st);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
     return e;
 }
@@ -594,10 +509,10 @@ static mcgk_err put_small(mcgk_client_gmk_store *s, const char *identity,
                  "INSERT INTO client_idents(identity, replay_floor) VALUES(?1, ?2) "
                  "ON CONFLICT(identity) DO UPDATE SET replay_floor = ?2",
                  &st);
-        if (e == MCGK_OK && !(b_text(st, 1, identity) && b_u64(st, 2, o->replay_floor_ntp_s)))
+        if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_u64(st, 2, o->replay_floor_ntp_s)))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = done(st);
+            e = mcgk_sql_step_done(st, MCGK_ERR_IO);
         sqlite3_finalize(st);
         st = NULL;
         if (e == MCGK_OK)
@@ -609,12 +524,12 @@ static mcgk_err put_small(mcgk_client_gmk_store *s, const char *identity,
                      "VALUES(?,?,?,?,?)",
                      &st);
             if (e == MCGK_OK &&
-                !(b_text(st, 1, identity) && b_blob(st, 2, r->sender_uid, MCGK_UID_LEN) &&
-                  b_u64(st, 3, r->ts_ntp_s) && b_u64(st, 4, r->ts_frac) &&
-                  b_u64(st, 5, r->csb_id)))
+                !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_blob(st, 2, r->sender_uid, MCGK_UID_LEN) &&
+                  mcgk_sql_bind_u64(st, 3, r->ts_ntp_s) && mcgk_sql_bind_u64(st, 4, r->ts_frac) &&
+                  mcgk_sql_bind_u64(st, 5, r->csb_id)))
                 e = MCGK_ERR_IO;
             if (e == MCGK_OK)
-                e = done(st);
+                e = mcgk_sql_step_done(st, MCGK_ERR_IO);
             sqlite3_finalize(st);
             st = NULL;
         }
@@ -627,11 +542,11 @@ static mcgk_err put_small(mcgk_client_gmk_store *s, const char *identity,
                      "VALUES(?,?,?)",
                      &st);
             const mcgk_client_tombstone *t = &o->tombstones[i];
-            if (e == MCGK_OK && !(b_text(st, 1, identity) && b_u64(st, 2, t->gmk_id) &&
-                                  b_u64(st, 3, t->deleted_ntp_s)))
+            if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_u64(st, 2, t->gmk_id) &&
+                                  mcgk_sql_bind_u64(st, 3, t->deleted_ntp_s)))
                 e = MCGK_ERR_IO;
             if (e == MCGK_OK)
-                e = done(st);
+                e = mcgk_sql_step_done(st, MCGK_ERR_IO);
             sqlite3_finalize(st);
             st = NULL;
         }
@@ -640,11 +555,11 @@ static mcgk_err put_small(mcgk_client_gmk_store *s, const char *identity,
         e = run_for(s, "DELETE FROM client_docs WHERE identity = ?", identity);
         for (size_t i = 0; e == MCGK_OK && i < o->n_doc_hashes; i++) {
             e = prep(s, "INSERT INTO client_docs(identity, pos, hash) VALUES(?,?,?)", &st);
-            if (e == MCGK_OK && !(b_text(st, 1, identity) && b_u64(st, 2, i) &&
-                                  b_blob(st, 3, o->doc_hashes[i], MCGK_CLIENT_HASH_LEN)))
+            if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_u64(st, 2, i) &&
+                                  mcgk_sql_bind_blob(st, 3, o->doc_hashes[i], MCGK_CLIENT_HASH_LEN)))
                 e = MCGK_ERR_IO;
             if (e == MCGK_OK)
-                e = done(st);
+                e = mcgk_sql_step_done(st, MCGK_ERR_IO);
             sqlite3_finalize(st);
             st = NULL;
         }
@@ -663,7 +578,7 @@ mcgk_err mcgk_client_gmk_store_commit(mcgk_client_gmk_store *s,
         return MCGK_ERR_NO_MEMORY;
     pthread_mutex_lock(&s->mu);
     /* one transaction for the whole decision: the old state or the new, never a mix */
-    mcgk_err e = exec(s, "BEGIN IMMEDIATE");
+    mcgk_err e = mcgk_sql_begin(s->db);
     for (size_t i = 0; e == MCGK_OK && i < st->n_deleted; i++)
         e = del_gmk(s, identity, st->deleted[i]);
     for (size_t i = 0; e == MCGK_OK && i < st->n_gmks; i++)
@@ -678,10 +593,7 @@ mcgk_err mcgk_client_gmk_store_commit(mcgk_client_gmk_store *s,
         /* the crash-safety test: die with every row written but not committed */
         raise(SIGKILL);
     }
-    if (e == MCGK_OK)
-        e = exec(s, "COMMIT");
-    if (e != MCGK_OK)
-        exec(s, "ROLLBACK");
+    e = mcgk_sql_end(s->db, e);
     pthread_mutex_unlock(&s->mu);
     mcgk_wipe(b, sizeof *b);
     free(b);

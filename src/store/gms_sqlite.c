@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "store/gms_store.h"
+#include "store/sqlite_util.h"
 
 #define BUSY_TIMEOUT_MS 15000
 
@@ -78,112 +79,18 @@ static const char k_schema[] =
     "  uri TEXT NOT NULL, group_id TEXT NOT NULL, seq INTEGER NOT NULL,"
     "  key_ids TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(uri, group_id));";
 
-/* ---- plumbing ---- */
-
-static mcgk_err exec_(mcgk_gms_store *s, const char *sql)
-{
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? MCGK_OK : MCGK_ERR_IO;
-}
+/* ---- plumbing (store/sqlite_util.h) ---- */
 
 static mcgk_err prep(mcgk_gms_store *s, const char *sql, sqlite3_stmt **st)
 {
-    *st = NULL;
-    return sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK ? MCGK_OK : MCGK_ERR_IO;
+    return mcgk_sql_prepare(s->db, sql, st);
 }
 
-static int b_text(sqlite3_stmt *st, int i, const char *v)
-{
-    return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK;
-}
+static mcgk_err begin(mcgk_gms_store *s) { return mcgk_sql_begin(s->db); }
 
-static int b_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
-{
-    return sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT) == SQLITE_OK;
-}
+static mcgk_err end(mcgk_gms_store *s, mcgk_err e) { return mcgk_sql_end(s->db, e); }
 
-static int b_u64(sqlite3_stmt *st, int i, uint64_t v)
-{
-    return sqlite3_bind_int64(st, i, (sqlite3_int64)v) == SQLITE_OK;
-}
-
-static mcgk_err c_text(sqlite3_stmt *st, int i, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    int n = sqlite3_column_bytes(st, i);
-    if (t == NULL) {
-        out[0] = '\0';
-        return MCGK_OK;
-    }
-    if (n < 0 || (size_t)n >= cap)
-        return MCGK_ERR_OVERSIZED;
-    memcpy(out, t, (size_t)n);
-    out[n] = '\0';
-    return MCGK_OK;
-}
-
-static mcgk_err c_blob(sqlite3_stmt *st, int i, void *out, size_t n)
-{
-    const void *b = sqlite3_column_blob(st, i);
-    int len = sqlite3_column_bytes(st, i);
-    if (b == NULL || len < 0 || (size_t)len != n)
-        return MCGK_ERR_IO;
-    memcpy(out, b, n);
-    return MCGK_OK;
-}
-
-static uint64_t c_u64(sqlite3_stmt *st, int i) { return (uint64_t)sqlite3_column_int64(st, i); }
-
-/* step a statement without rows */
-static mcgk_err done(sqlite3_stmt *st, mcgk_err on_conflict)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
-        return MCGK_OK;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return on_conflict;
-    return MCGK_ERR_IO;
-}
-
-/* step expecting one row (MCGK_OK), none (missing), or an error */
-static mcgk_err row1(sqlite3_stmt *st, mcgk_err missing)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        return MCGK_OK;
-    return rc == SQLITE_DONE ? missing : MCGK_ERR_IO;
-}
-
-/* run one statement with text / integer parameters: fmt has one char per
- * parameter, 't' (const char *) or 'u' (uint64_t) */
-static mcgk_err run(mcgk_gms_store *s, const char *sql, const char *fmt, ...)
-{
-    sqlite3_stmt *st = NULL;
-    mcgk_err e = prep(s, sql, &st);
-    va_list ap;
-    va_start(ap, fmt);
-    for (int i = 0; e == MCGK_OK && fmt[i]; i++) {
-        int ok = fmt[i] == 't' ? b_text(st, i + 1, va_arg(ap, const char *))
-                               : b_u64(st, i + 1, va_arg(ap, uint64_t));
-        if (!ok)
-            e = MCGK_ERR_IO;
-    }
-    va_end(ap);
-    if (e == MCGK_OK)
-        e = done(st, MCGK_ERR_EXISTS);
-    sqlite3_finalize(st);
-    return e;
-}
-
-static mcgk_err begin(mcgk_gms_store *s) { return exec_(s, "BEGIN IMMEDIATE"); }
-
-static mcgk_err end(mcgk_gms_store *s, mcgk_err e)
-{
-    if (e == MCGK_OK)
-        e = exec_(s, "COMMIT");
-    if (e != MCGK_OK)
-        exec_(s, "ROLLBACK");
-    return e;
-}
+#define run(s, sql, ...) mcgk_sql_run((s)->db, MCGK_ERR_EXISTS, sql, __VA_ARGS__)
 
 /* ---- open / close ---- */
 
@@ -191,31 +98,11 @@ mcgk_err mcgk_gms_store_open(const char *path, mcgk_gms_store **out)
 {
     if (path == NULL || out == NULL)
         return MCGK_ERR_INVALID_ARG;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return MCGK_ERR_IO;
-    close(fd);
     mcgk_gms_store *s = calloc(1, sizeof *s);
     if (s == NULL)
         return MCGK_ERR_NO_MEMORY;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        sqlite3_close(s->db);
-        free(s);
-        return MCGK_ERR_IO;
-    }
-    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    mcgk_err e = exec_(s, "PRAGMA journal_mode=WAL;"
-                          "PRAGMA synchronous=FULL;"
-                          "PRAGMA foreign_keys=ON;"
-                          "PRAGMA secure_delete=ON;");
-    if (e == MCGK_OK) {
-        e = begin(s);
-        if (e == MCGK_OK)
-            e = end(s, exec_(s, k_schema));
-    }
+    mcgk_err e = mcgk_sql_open(path, k_schema, BUSY_TIMEOUT_MS, &s->db);
     if (e != MCGK_OK) {
-        sqlite3_close(s->db);
         free(s);
         return e;
     }
@@ -243,10 +130,10 @@ static mcgk_err meta_get(mcgk_gms_store *s, const char *key, void *out, size_t c
 {
     sqlite3_stmt *st = NULL;
     mcgk_err e = prep(s, "SELECT value FROM meta WHERE key = ?", &st);
-    if (e == MCGK_OK && !b_text(st, 1, key))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, key))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK) {
         const void *v = sqlite3_column_blob(st, 0);
         int n = sqlite3_column_bytes(st, 0);
@@ -268,10 +155,10 @@ static mcgk_err meta_put(mcgk_gms_store *s, const char *key, const void *v, size
 {
     sqlite3_stmt *st = NULL;
     mcgk_err e = prep(s, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", &st);
-    if (e == MCGK_OK && !(b_text(st, 1, key) && b_blob(st, 2, v, n)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, key) && mcgk_sql_bind_blob(st, 2, v, n)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = done(st, MCGK_ERR_IO);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
     return e;
 }
@@ -354,15 +241,15 @@ mcgk_err mcgk_gms_store_group_create(mcgk_gms_store *s, const mcgk_gms_group_row
 static mcgk_err group_from(sqlite3_stmt *st, mcgk_gms_group_row *r)
 {
     memset(r, 0, sizeof *r);
-    mcgk_err e = c_text(st, 0, r->id, sizeof r->id);
+    mcgk_err e = mcgk_sql_col_text(st, 0, r->id, sizeof r->id);
     if (e == MCGK_OK)
-        e = c_text(st, 1, r->name, sizeof r->name);
+        e = mcgk_sql_col_text(st, 1, r->name, sizeof r->name);
     if (e == MCGK_OK)
-        e = c_text(st, 2, r->gms_uri, sizeof r->gms_uri);
+        e = mcgk_sql_col_text(st, 2, r->gms_uri, sizeof r->gms_uri);
     r->rekey_on_removal = sqlite3_column_int(st, 3) != 0;
-    r->created_unix_s = c_u64(st, 4);
-    r->n_members = c_u64(st, 5);
-    r->n_authorised = c_u64(st, 6);
+    r->created_unix_s = mcgk_sql_col_u64(st, 4);
+    r->n_members = mcgk_sql_col_u64(st, 5);
+    r->n_authorised = mcgk_sql_col_u64(st, 6);
     return e;
 }
 
@@ -371,10 +258,10 @@ static mcgk_err group_get_locked(mcgk_gms_store *s, const char *id, mcgk_gms_gro
     sqlite3_stmt *st = NULL;
     mcgk_err e = r == NULL ? prep(s, "SELECT 1 FROM groups WHERE id = ?", &st)
                            : prep(s, GROUP_COLS " WHERE g.id = ?", &st);
-    if (e == MCGK_OK && !b_text(st, 1, id))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, id))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK && r != NULL)
         e = group_from(st, r);
     sqlite3_finalize(st);
@@ -402,10 +289,10 @@ mcgk_err mcgk_gms_store_group_get_basic(mcgk_gms_store *s, const char *id,
                       "SELECT g.id, g.name, g.gms_uri, g.rekey, g.created, 0, 0 FROM groups g"
                       " WHERE g.id = ?",
                       &st);
-    if (e == MCGK_OK && !b_text(st, 1, id))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, id))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK)
         e = group_from(st, r);
     sqlite3_finalize(st);
@@ -490,7 +377,7 @@ static mcgk_err group_gmk_infos(mcgk_gms_store *s, const char *group, mcgk_gms_g
                       " WHERE gg.group_id = ? AND k.revoked = 0"
                       " ORDER BY k.activation DESC, k.created DESC, k.key_id DESC LIMIT ?",
                       &st);
-    if (e == MCGK_OK && !(b_text(st, 1, group) && b_u64(st, 2, cap)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, group) && mcgk_sql_bind_u64(st, 2, cap)))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -502,14 +389,14 @@ static mcgk_err group_gmk_infos(mcgk_gms_store *s, const char *group, mcgk_gms_g
         }
         mcgk_gms_gmk_info *g = &out[(*n)++];
         memset(g, 0, sizeof *g);
-        g->key_id = (uint32_t)c_u64(st, 0);
+        g->key_id = (uint32_t)mcgk_sql_col_u64(st, 0);
         g->use = sqlite3_column_int(st, 1) == MCGK_GMK_USE_FLOOR_CONTROL
                      ? MCGK_GMK_USE_FLOOR_CONTROL
                      : MCGK_GMK_USE_MEDIA;
         g->revoked = sqlite3_column_int(st, 2) != 0;
-        g->activation_unix_s = c_u64(st, 3);
-        g->expiry_unix_s = c_u64(st, 4);
-        g->created_unix_s = c_u64(st, 5);
+        g->activation_unix_s = mcgk_sql_col_u64(st, 3);
+        g->expiry_unix_s = mcgk_sql_col_u64(st, 4);
+        g->created_unix_s = mcgk_sql_col_u64(st, 5);
     }
     sqlite3_finalize(st);
     return e;
@@ -552,10 +439,10 @@ static mcgk_err member_add_locked(mcgk_gms_store *s, const char *group_id, const
     int created = 0;
     sqlite3_stmt *st = NULL;
     mcgk_err e = prep(s, "SELECT kms_uri FROM users WHERE uri = ?", &st);
-    if (e == MCGK_OK && !b_text(st, 1, uri))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, uri))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK) {
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
         if (e == MCGK_ERR_NOT_FOUND) {
             created = 1;
             e = MCGK_OK;
@@ -572,11 +459,11 @@ static mcgk_err member_add_locked(mcgk_gms_store *s, const char *group_id, const
                      "VALUES(?, ?, ?, 0, ?)",
                      &st);
         if (e == MCGK_OK &&
-            !(b_text(st, 1, uri) && b_text(st, 2, kms_uri ? kms_uri : "") &&
-              b_blob(st, 3, token_hash, MCGK_KMS_TOKEN_HASH_LEN) && b_u64(st, 4, now)))
+            !(mcgk_sql_bind_text(st, 1, uri) && mcgk_sql_bind_text(st, 2, kms_uri ? kms_uri : "") &&
+              mcgk_sql_bind_blob(st, 3, token_hash, MCGK_KMS_TOKEN_HASH_LEN) && mcgk_sql_bind_u64(st, 4, now)))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = done(st, MCGK_ERR_EXISTS);
+            e = mcgk_sql_step_done(st, MCGK_ERR_EXISTS);
         sqlite3_finalize(st);
         st = NULL;
     } else if (e == MCGK_OK) {
@@ -585,10 +472,10 @@ static mcgk_err member_add_locked(mcgk_gms_store *s, const char *group_id, const
         if (e == MCGK_OK && token_hash != NULL) {
             e = prep(s, "UPDATE users SET token_hash = ? WHERE uri = ?", &st);
             if (e == MCGK_OK &&
-                !(b_blob(st, 1, token_hash, MCGK_KMS_TOKEN_HASH_LEN) && b_text(st, 2, uri)))
+                !(mcgk_sql_bind_blob(st, 1, token_hash, MCGK_KMS_TOKEN_HASH_LEN) && mcgk_sql_bind_text(st, 2, uri)))
                 e = MCGK_ERR_IO;
             if (e == MCGK_OK)
-                e = done(st, MCGK_ERR_IO);
+                e = mcgk_sql_step_done(st, MCGK_ERR_IO);
             sqlite3_finalize(st);
             st = NULL;
         }
@@ -596,11 +483,11 @@ static mcgk_err member_add_locked(mcgk_gms_store *s, const char *group_id, const
     /* the membership: new, or a removed member back */
     if (e == MCGK_OK)
         e = prep(s, "SELECT removed FROM members WHERE group_id = ? AND uri = ?", &st);
-    if (e == MCGK_OK && !(b_text(st, 1, group_id) && b_text(st, 2, uri)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, group_id) && mcgk_sql_bind_text(st, 2, uri)))
         e = MCGK_ERR_IO;
     int exists = 0;
     if (e == MCGK_OK) {
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
         if (e == MCGK_OK) {
             exists = 1;
             if (sqlite3_column_int(st, 0) == 0)
@@ -698,10 +585,10 @@ mcgk_err mcgk_gms_store_member_authorise(mcgk_gms_store *s, const char *group_id
         e = prep(s, "SELECT authorised FROM members WHERE group_id = ? AND uri = ? "
                     "AND removed = 0",
                  &st);
-    if (e == MCGK_OK && !(b_text(st, 1, group_id) && b_text(st, 2, uri)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, group_id) && mcgk_sql_bind_text(st, 2, uri)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     int already = e == MCGK_OK && sqlite3_column_int(st, 0) != 0;
     sqlite3_finalize(st);
     if (e == MCGK_OK && !already) {
@@ -739,13 +626,13 @@ static mcgk_err rotate_locked(mcgk_gms_store *s, const mcgk_gms_rotation *r, uin
                  " text, created) VALUES(?, ?, ?, ?, 0, ?, ?, ?, ?)",
                  &st);
         if (e == MCGK_OK &&
-            !(b_u64(st, 1, r->key_ids[i]) && b_blob(st, 2, r->sealed[i], MCGK_GMS_SEALED_GMK_LEN) &&
-              b_blob(st, 3, r->rands[i], MCGK_GMK_RAND_LEN) && b_u64(st, 4, (uint64_t)r->uses[i]) &&
-              b_u64(st, 5, r->activation_unix_s) && b_u64(st, 6, r->expiry_unix_s) &&
-              b_text(st, 7, r->text != NULL ? r->text : "") && b_u64(st, 8, now)))
+            !(mcgk_sql_bind_u64(st, 1, r->key_ids[i]) && mcgk_sql_bind_blob(st, 2, r->sealed[i], MCGK_GMS_SEALED_GMK_LEN) &&
+              mcgk_sql_bind_blob(st, 3, r->rands[i], MCGK_GMK_RAND_LEN) && mcgk_sql_bind_u64(st, 4, (uint64_t)r->uses[i]) &&
+              mcgk_sql_bind_u64(st, 5, r->activation_unix_s) && mcgk_sql_bind_u64(st, 6, r->expiry_unix_s) &&
+              mcgk_sql_bind_text(st, 7, r->text != NULL ? r->text : "") && mcgk_sql_bind_u64(st, 8, now)))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = done(st, MCGK_ERR_EXISTS);
+            e = mcgk_sql_step_done(st, MCGK_ERR_EXISTS);
         sqlite3_finalize(st);
         if (e == MCGK_OK)
             e = job_add_gmk(s, *job, i, r->key_ids[i]);
@@ -775,10 +662,10 @@ mcgk_err mcgk_gms_store_member_remove(mcgk_gms_store *s, const char *group_id, c
         e = prep(s, "SELECT authorised FROM members WHERE group_id = ? AND uri = ? "
                     "AND removed = 0",
                  &st);
-    if (e == MCGK_OK && !(b_text(st, 1, group_id) && b_text(st, 2, uri)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, group_id) && mcgk_sql_bind_text(st, 2, uri)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     int authorised = e == MCGK_OK && sqlite3_column_int(st, 0) != 0;
     sqlite3_finalize(st);
     if (e == MCGK_OK)
@@ -828,14 +715,14 @@ mcgk_err mcgk_gms_store_member_remove(mcgk_gms_store *s, const char *group_id, c
 static mcgk_err member_from(sqlite3_stmt *st, mcgk_gms_member_row *r)
 {
     memset(r, 0, sizeof *r);
-    mcgk_err e = c_text(st, 0, r->group_id, sizeof r->group_id);
+    mcgk_err e = mcgk_sql_col_text(st, 0, r->group_id, sizeof r->group_id);
     if (e == MCGK_OK)
-        e = c_text(st, 1, r->uri, sizeof r->uri);
+        e = mcgk_sql_col_text(st, 1, r->uri, sizeof r->uri);
     if (e == MCGK_OK)
-        e = c_text(st, 2, r->kms_uri, sizeof r->kms_uri);
+        e = mcgk_sql_col_text(st, 2, r->kms_uri, sizeof r->kms_uri);
     r->authorised = sqlite3_column_int(st, 3) != 0;
     r->removed = sqlite3_column_int(st, 4) != 0;
-    r->added_unix_s = c_u64(st, 5);
+    r->added_unix_s = mcgk_sql_col_u64(st, 5);
     return e;
 }
 
@@ -847,10 +734,10 @@ mcgk_err mcgk_gms_store_member_get(mcgk_gms_store *s, const char *group_id, cons
     sqlite3_stmt *st = NULL;
     LOCK(s);
     mcgk_err e = prep(s, MEMBER_COLS " WHERE m.group_id = ? AND m.uri = ?", &st);
-    if (e == MCGK_OK && !(b_text(st, 1, group_id) && b_text(st, 2, uri)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, group_id) && mcgk_sql_bind_text(st, 2, uri)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK)
         e = member_from(st, row);
     sqlite3_finalize(st);
@@ -869,7 +756,7 @@ mcgk_err mcgk_gms_store_member_list(mcgk_gms_store *s, const char *group_id,
     mcgk_err e = prep(s, MEMBER_COLS " WHERE ?1 IS NULL OR m.group_id = ?1"
                                      " ORDER BY m.group_id, m.uri",
                       &st);
-    if (e == MCGK_OK && group_id != NULL && !b_text(st, 1, group_id))
+    if (e == MCGK_OK && group_id != NULL && !mcgk_sql_bind_text(st, 1, group_id))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -896,10 +783,10 @@ mcgk_err mcgk_gms_store_user_token(mcgk_gms_store *s, const char *uri,
     sqlite3_stmt *st = NULL;
     LOCK(s);
     mcgk_err e = prep(s, "UPDATE users SET token_hash = ? WHERE uri = ?", &st);
-    if (e == MCGK_OK && !(b_blob(st, 1, hash, MCGK_KMS_TOKEN_HASH_LEN) && b_text(st, 2, uri)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_blob(st, 1, hash, MCGK_KMS_TOKEN_HASH_LEN) && mcgk_sql_bind_text(st, 2, uri)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = done(st, MCGK_ERR_IO);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     if (e == MCGK_OK && sqlite3_changes(s->db) == 0)
         e = MCGK_ERR_NOT_FOUND;
     sqlite3_finalize(st);
@@ -917,17 +804,17 @@ mcgk_err mcgk_gms_store_user_by_token(mcgk_gms_store *s,
     uint8_t stored[MCGK_KMS_TOKEN_HASH_LEN];
     LOCK(s);
     mcgk_err e = prep(s, "SELECT uri, token_hash FROM users WHERE token_hash = ?", &st);
-    if (e == MCGK_OK && !b_blob(st, 1, hash, MCGK_KMS_TOKEN_HASH_LEN))
+    if (e == MCGK_OK && !mcgk_sql_bind_blob(st, 1, hash, MCGK_KMS_TOKEN_HASH_LEN))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_AUTH_FAILED);
+        e = mcgk_sql_step_row(st, MCGK_ERR_AUTH_FAILED);
     if (e == MCGK_OK)
-        e = c_blob(st, 1, stored, sizeof stored);
+        e = mcgk_sql_col_blob(st, 1, stored, sizeof stored);
     /* the index found the row; the decision is a constant-time comparison */
     if (e == MCGK_OK && !mcgk_ct_memeq(stored, hash, sizeof stored))
         e = MCGK_ERR_AUTH_FAILED;
     if (e == MCGK_OK)
-        e = c_text(st, 0, uri, MCGK_GMS_URI_MAX + 1);
+        e = mcgk_sql_col_text(st, 0, uri, MCGK_GMS_URI_MAX + 1);
     sqlite3_finalize(st);
     UNLOCK(s);
     return e;
@@ -940,14 +827,14 @@ static mcgk_err next_seq_locked(mcgk_gms_store *s, const char *uri, char *kms_ur
     sqlite3_stmt *st = NULL;
     mcgk_err e = prep(s, "UPDATE users SET seq = seq + 1 WHERE uri = ? RETURNING seq, kms_uri",
                       &st);
-    if (e == MCGK_OK && !b_text(st, 1, uri))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, uri))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK) {
-        *seq = c_u64(st, 0);
+        *seq = mcgk_sql_col_u64(st, 0);
         if (kms_uri != NULL)
-            e = c_text(st, 1, kms_uri, cap);
+            e = mcgk_sql_col_text(st, 1, kms_uri, cap);
     }
     /* finish the statement so the update is complete */
     if (e == MCGK_OK && sqlite3_step(st) != SQLITE_DONE)
@@ -998,10 +885,10 @@ mcgk_err mcgk_gms_store_revoke(mcgk_gms_store *s, uint32_t key_id, uint64_t now,
     mcgk_err e = begin(s);
     if (e == MCGK_OK)
         e = prep(s, "SELECT revoked FROM gmks WHERE key_id = ?", &st);
-    if (e == MCGK_OK && !b_u64(st, 1, key_id))
+    if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, key_id))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK && sqlite3_column_int(st, 0) != 0)
         e = MCGK_ERR_REVOKED;
     sqlite3_finalize(st);
@@ -1040,15 +927,15 @@ mcgk_err mcgk_gms_store_revoke(mcgk_gms_store *s, uint32_t key_id, uint64_t now,
 static void info_from(sqlite3_stmt *st, int base, mcgk_gms_gmk_info *g)
 {
     memset(g, 0, sizeof *g);
-    g->key_id = (uint32_t)c_u64(st, base);
+    g->key_id = (uint32_t)mcgk_sql_col_u64(st, base);
     g->use = sqlite3_column_int(st, base + 1) == MCGK_GMK_USE_FLOOR_CONTROL
                  ? MCGK_GMK_USE_FLOOR_CONTROL
                  : MCGK_GMK_USE_MEDIA;
     g->revoked = sqlite3_column_int(st, base + 2) != 0;
-    g->activation_unix_s = c_u64(st, base + 3);
-    g->expiry_unix_s = c_u64(st, base + 4);
-    g->created_unix_s = c_u64(st, base + 5);
-    if (c_text(st, base + 6, g->text, sizeof g->text) != MCGK_OK)
+    g->activation_unix_s = mcgk_sql_col_u64(st, base + 3);
+    g->expiry_unix_s = mcgk_sql_col_u64(st, base + 4);
+    g->created_unix_s = mcgk_sql_col_u64(st, base + 5);
+    if (mcgk_sql_col_text(st, base + 6, g->text, sizeof g->text) != MCGK_OK)
         g->text[0] = '\0';
 }
 
@@ -1065,22 +952,22 @@ mcgk_err mcgk_gms_store_gmk_get(mcgk_gms_store *s, uint32_t key_id, mcgk_gms_gmk
     LOCK(s);
     mcgk_err e = prep(s, "SELECT " INFO_COLS ", k.sealed, k.rand FROM gmks k WHERE k.key_id = ?",
                       &st);
-    if (e == MCGK_OK && !b_u64(st, 1, key_id))
+    if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, key_id))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK && info != NULL)
         info_from(st, 0, info);
     if (e == MCGK_OK && sealed != NULL)
-        e = c_blob(st, 7, sealed, MCGK_GMS_SEALED_GMK_LEN);
+        e = mcgk_sql_col_blob(st, 7, sealed, MCGK_GMS_SEALED_GMK_LEN);
     if (e == MCGK_OK && rand != NULL)
-        e = c_blob(st, 8, rand, MCGK_GMK_RAND_LEN);
+        e = mcgk_sql_col_blob(st, 8, rand, MCGK_GMK_RAND_LEN);
     sqlite3_finalize(st);
     st = NULL;
     if (e == MCGK_OK && groups != NULL) {
         *n_groups = 0;
         e = prep(s, "SELECT group_id FROM gmk_groups WHERE key_id = ? ORDER BY group_id", &st);
-        if (e == MCGK_OK && !b_u64(st, 1, key_id))
+        if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, key_id))
             e = MCGK_ERR_IO;
         while (e == MCGK_OK) {
             int rc = sqlite3_step(st);
@@ -1090,7 +977,7 @@ mcgk_err mcgk_gms_store_gmk_get(mcgk_gms_store *s, uint32_t key_id, mcgk_gms_gmk
                 e = rc != SQLITE_ROW ? MCGK_ERR_IO : MCGK_ERR_OVERSIZED;
                 break;
             }
-            e = c_text(st, 0, groups[*n_groups], MCGK_GMS_GROUP_ID_MAX + 1);
+            e = mcgk_sql_col_text(st, 0, groups[*n_groups], MCGK_GMS_GROUP_ID_MAX + 1);
             (*n_groups)++;
         }
         sqlite3_finalize(st);
@@ -1112,7 +999,7 @@ mcgk_err mcgk_gms_store_gmk_list(mcgk_gms_store *s, const char *group_id, mcgk_g
                       " (SELECT key_id FROM gmk_groups WHERE group_id = ?1)"
                       " ORDER BY k.created DESC, k.key_id DESC",
                       &st);
-    if (e == MCGK_OK && group_id != NULL && !b_text(st, 1, group_id))
+    if (e == MCGK_OK && group_id != NULL && !mcgk_sql_bind_text(st, 1, group_id))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -1139,7 +1026,7 @@ static mcgk_err job_fill(mcgk_gms_store *s, mcgk_gms_job_row *r)
     r->n_gmks = r->n_groups = 0;
     memset(r->counts, 0, sizeof r->counts);
     mcgk_err e = prep(s, "SELECT key_id FROM job_gmks WHERE job_id = ? ORDER BY idx", &st);
-    if (e == MCGK_OK && !b_u64(st, 1, r->id))
+    if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, r->id))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -1149,13 +1036,13 @@ static mcgk_err job_fill(mcgk_gms_store *s, mcgk_gms_job_row *r)
             e = rc != SQLITE_ROW ? MCGK_ERR_IO : MCGK_ERR_OVERSIZED;
             break;
         }
-        r->key_ids[r->n_gmks++] = (uint32_t)c_u64(st, 0);
+        r->key_ids[r->n_gmks++] = (uint32_t)mcgk_sql_col_u64(st, 0);
     }
     sqlite3_finalize(st);
     st = NULL;
     if (e == MCGK_OK)
         e = prep(s, "SELECT group_id FROM job_groups WHERE job_id = ? ORDER BY idx", &st);
-    if (e == MCGK_OK && !b_u64(st, 1, r->id))
+    if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, r->id))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -1165,14 +1052,14 @@ static mcgk_err job_fill(mcgk_gms_store *s, mcgk_gms_job_row *r)
             e = rc != SQLITE_ROW ? MCGK_ERR_IO : MCGK_ERR_OVERSIZED;
             break;
         }
-        e = c_text(st, 0, r->groups[r->n_groups++], MCGK_GMS_GROUP_ID_MAX + 1);
+        e = mcgk_sql_col_text(st, 0, r->groups[r->n_groups++], MCGK_GMS_GROUP_ID_MAX + 1);
     }
     sqlite3_finalize(st);
     st = NULL;
     if (e == MCGK_OK)
         e = prep(s, "SELECT state, count(*) FROM deliveries WHERE job_id = ? GROUP BY state",
                  &st);
-    if (e == MCGK_OK && !b_u64(st, 1, r->id))
+    if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, r->id))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -1184,7 +1071,7 @@ static mcgk_err job_fill(mcgk_gms_store *s, mcgk_gms_job_row *r)
         }
         int state = sqlite3_column_int(st, 0);
         if (state >= 0 && state < 5)
-            r->counts[state] = c_u64(st, 1);
+            r->counts[state] = mcgk_sql_col_u64(st, 1);
     }
     sqlite3_finalize(st);
     return e;
@@ -1197,15 +1084,15 @@ mcgk_err mcgk_gms_store_job_get(mcgk_gms_store *s, uint64_t id, mcgk_gms_job_row
     sqlite3_stmt *st = NULL;
     LOCK(s);
     mcgk_err e = prep(s, "SELECT kind, push, created FROM jobs WHERE id = ?", &st);
-    if (e == MCGK_OK && !b_u64(st, 1, id))
+    if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, id))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK) {
         r->id = id;
         r->kind = sqlite3_column_int(st, 0);
         r->push = sqlite3_column_int(st, 1);
-        r->created_unix_s = c_u64(st, 2);
+        r->created_unix_s = mcgk_sql_col_u64(st, 2);
     }
     sqlite3_finalize(st);
     if (e == MCGK_OK)
@@ -1229,7 +1116,7 @@ mcgk_err mcgk_gms_store_job_list(mcgk_gms_store *s, size_t limit, mcgk_gms_job_c
     LOCK(s);
     if (e == MCGK_OK)
         e = prep(s, "SELECT id FROM jobs ORDER BY id DESC LIMIT ?", &st);
-    if (e == MCGK_OK && !b_u64(st, 1, limit ? limit : (uint64_t)INT64_MAX))
+    if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, limit ? limit : (uint64_t)INT64_MAX))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -1248,7 +1135,7 @@ mcgk_err mcgk_gms_store_job_list(mcgk_gms_store *s, size_t limit, mcgk_gms_job_c
             ids = ni;
             cap *= 2;
         }
-        ids[n++] = c_u64(st, 0);
+        ids[n++] = mcgk_sql_col_u64(st, 0);
     }
     sqlite3_finalize(st);
     UNLOCK(s);
@@ -1265,18 +1152,18 @@ mcgk_err mcgk_gms_store_job_list(mcgk_gms_store *s, size_t limit, mcgk_gms_job_c
 static mcgk_err delivery_from(sqlite3_stmt *st, mcgk_gms_delivery_row *r)
 {
     memset(r, 0, sizeof *r);
-    r->job_id = c_u64(st, 0);
-    mcgk_err e = c_text(st, 1, r->uri, sizeof r->uri);
-    r->mask = (uint32_t)c_u64(st, 2);
+    r->job_id = mcgk_sql_col_u64(st, 0);
+    mcgk_err e = mcgk_sql_col_text(st, 1, r->uri, sizeof r->uri);
+    r->mask = (uint32_t)mcgk_sql_col_u64(st, 2);
     r->push = sqlite3_column_int(st, 3);
     r->d.state = sqlite3_column_int(st, 4);
-    r->d.attempts = (uint32_t)c_u64(st, 5);
-    r->d.next_ms = c_u64(st, 6);
+    r->d.attempts = (uint32_t)mcgk_sql_col_u64(st, 5);
+    r->d.next_ms = mcgk_sql_col_u64(st, 6);
     r->d.status = sqlite3_column_int(st, 7);
-    if (e == MCGK_OK && c_text(st, 8, r->d.reason, sizeof r->d.reason) != MCGK_OK)
+    if (e == MCGK_OK && mcgk_sql_col_text(st, 8, r->d.reason, sizeof r->d.reason) != MCGK_OK)
         r->d.reason[0] = '\0';
-    r->seq = c_u64(st, 9);
-    r->updated_ms = c_u64(st, 10);
+    r->seq = mcgk_sql_col_u64(st, 9);
+    r->updated_ms = mcgk_sql_col_u64(st, 10);
     return e;
 }
 
@@ -1296,8 +1183,8 @@ mcgk_err mcgk_gms_store_delivery_list(mcgk_gms_store *s, uint64_t job_id, int st
                       " ORDER BY job_id, uri",
                       &st);
     if (e == MCGK_OK &&
-        !(b_u64(st, 1, job_id) && sqlite3_bind_int(st, 2, state) == SQLITE_OK &&
-          (uri == NULL || b_text(st, 3, uri))))
+        !(mcgk_sql_bind_u64(st, 1, job_id) && sqlite3_bind_int(st, 2, state) == SQLITE_OK &&
+          (uri == NULL || mcgk_sql_bind_text(st, 3, uri))))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -1334,7 +1221,7 @@ mcgk_err mcgk_gms_store_claim(mcgk_gms_store *s, uint64_t now_ms, uint64_t lease
                  " WHERE push = 1 AND state IN (0, 1) AND next_ms <= ?"
                  " ORDER BY next_ms, job_id LIMIT ?",
                  &sel);
-    if (e == MCGK_OK && !(b_u64(sel, 1, now_ms) && b_u64(sel, 2, max)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_u64(sel, 1, now_ms) && mcgk_sql_bind_u64(sel, 2, max)))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK && got < max) {
         int rc = sqlite3_step(sel);
@@ -1346,10 +1233,10 @@ mcgk_err mcgk_gms_store_claim(mcgk_gms_store *s, uint64_t now_ms, uint64_t lease
         }
         mcgk_gms_claim *c = &out[got];
         memset(c, 0, sizeof *c);
-        c->job_id = c_u64(sel, 0);
-        e = c_text(sel, 1, c->uri, sizeof c->uri);
-        c->mask = (uint32_t)c_u64(sel, 2);
-        c->attempts = (uint32_t)c_u64(sel, 3) + 1;
+        c->job_id = mcgk_sql_col_u64(sel, 0);
+        e = mcgk_sql_col_text(sel, 1, c->uri, sizeof c->uri);
+        c->mask = (uint32_t)mcgk_sql_col_u64(sel, 2);
+        c->attempts = (uint32_t)mcgk_sql_col_u64(sel, 3) + 1;
         if (e == MCGK_OK)
             got++;
     }
@@ -1364,24 +1251,24 @@ mcgk_err mcgk_gms_store_claim(mcgk_gms_store *s, uint64_t now_ms, uint64_t lease
     for (size_t i = 0; i < got && e == MCGK_OK; i++) {
         mcgk_gms_claim *c = &out[i];
         sqlite3_reset(seq);
-        if (!b_text(seq, 1, c->uri))
+        if (!mcgk_sql_bind_text(seq, 1, c->uri))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = row1(seq, MCGK_ERR_IO); /* every member is a user (foreign key) */
+            e = mcgk_sql_step_row(seq, MCGK_ERR_IO); /* every member is a user (foreign key) */
         if (e == MCGK_OK) {
-            c->seq = c_u64(seq, 0);
-            e = c_text(seq, 1, c->kms_uri, sizeof c->kms_uri);
+            c->seq = mcgk_sql_col_u64(seq, 0);
+            e = mcgk_sql_col_text(seq, 1, c->kms_uri, sizeof c->kms_uri);
         }
         if (e == MCGK_OK && sqlite3_step(seq) != SQLITE_DONE)
             e = MCGK_ERR_IO;
         sqlite3_reset(upd);
         if (e == MCGK_OK &&
-            !(b_u64(upd, 1, c->attempts) && b_u64(upd, 2, now_ms + lease_ms) &&
-              b_u64(upd, 3, c->seq) && b_u64(upd, 4, now_ms) && b_u64(upd, 5, c->job_id) &&
-              b_text(upd, 6, c->uri)))
+            !(mcgk_sql_bind_u64(upd, 1, c->attempts) && mcgk_sql_bind_u64(upd, 2, now_ms + lease_ms) &&
+              mcgk_sql_bind_u64(upd, 3, c->seq) && mcgk_sql_bind_u64(upd, 4, now_ms) && mcgk_sql_bind_u64(upd, 5, c->job_id) &&
+              mcgk_sql_bind_text(upd, 6, c->uri)))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = done(upd, MCGK_ERR_IO);
+            e = mcgk_sql_step_done(upd, MCGK_ERR_IO);
     }
     sqlite3_finalize(upd);
     sqlite3_finalize(seq);
@@ -1407,13 +1294,13 @@ mcgk_err mcgk_gms_store_record(mcgk_gms_store *s, const mcgk_gms_outcome *o, siz
                  &st);
     for (size_t i = 0; i < n && e == MCGK_OK; i++) {
         sqlite3_reset(st);
-        if (!(b_u64(st, 1, (uint64_t)o[i].d.state) && b_u64(st, 2, o[i].d.next_ms) &&
+        if (!(mcgk_sql_bind_u64(st, 1, (uint64_t)o[i].d.state) && mcgk_sql_bind_u64(st, 2, o[i].d.next_ms) &&
               sqlite3_bind_int(st, 3, o[i].d.status) == SQLITE_OK &&
-              b_text(st, 4, o[i].d.reason) && b_u64(st, 5, now_ms) &&
-              b_u64(st, 6, o[i].job_id) && b_text(st, 7, o[i].uri)))
+              mcgk_sql_bind_text(st, 4, o[i].d.reason) && mcgk_sql_bind_u64(st, 5, now_ms) &&
+              mcgk_sql_bind_u64(st, 6, o[i].job_id) && mcgk_sql_bind_text(st, 7, o[i].uri)))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = done(st, MCGK_ERR_IO);
+            e = mcgk_sql_step_done(st, MCGK_ERR_IO);
         if (e == MCGK_OK)
             changed += (size_t)sqlite3_changes(s->db);
     }
@@ -1445,15 +1332,25 @@ mcgk_err mcgk_gms_store_resume(mcgk_gms_store *s, uint64_t now_ms, uint64_t *n)
     return e;
 }
 
-mcgk_err mcgk_gms_store_wake(mcgk_gms_store *s, uint64_t now_ms)
+/* A registration makes that member's deliveries that waited for one due now -
+   only that member's: waking everyone's would re-try every unregistered member
+   each time anyone registers. */
+static const char k_wake_sql[] =
+    "UPDATE deliveries SET next_ms = ?1 WHERE uri = ?2 AND push = 1 AND state = 0"
+    " AND next_ms > ?1 AND reason = 'not-registered'";
+
+mcgk_err mcgk_gms_store_wake(mcgk_gms_store *s, const char *uri, uint64_t now_ms)
 {
-    if (s == NULL)
+    if (s == NULL || uri == NULL)
         return MCGK_ERR_INVALID_ARG;
+    sqlite3_stmt *st = NULL;
     LOCK(s);
-    mcgk_err e = run(s,
-                     "UPDATE deliveries SET next_ms = ?1 WHERE push = 1 AND state = 0"
-                     " AND next_ms > ?1 AND reason = 'not-registered'",
-                     "u", now_ms);
+    mcgk_err e = prep(s, k_wake_sql, &st);
+    if (e == MCGK_OK && !(mcgk_sql_bind_u64(st, 1, now_ms) && mcgk_sql_bind_text(st, 2, uri)))
+        e = MCGK_ERR_IO;
+    if (e == MCGK_OK)
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
+    sqlite3_finalize(st);
     UNLOCK(s);
     return e;
 }
@@ -1468,12 +1365,12 @@ mcgk_err mcgk_gms_store_next_due(mcgk_gms_store *s, uint64_t *next_ms)
                       "SELECT min(next_ms) FROM deliveries WHERE push = 1 AND state IN (0, 1)",
                       &st);
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK) {
         if (sqlite3_column_type(st, 0) == SQLITE_NULL)
             e = MCGK_ERR_NOT_FOUND;
         else
-            *next_ms = c_u64(st, 0);
+            *next_ms = mcgk_sql_col_u64(st, 0);
     }
     sqlite3_finalize(st);
     UNLOCK(s);
@@ -1509,8 +1406,7 @@ mcgk_err mcgk_gms_store_binding_apply(mcgk_gms_store *s, const mcgk_gms_binding_
 {
     if (s == NULL || (c == NULL && n != 0))
         return MCGK_ERR_INVALID_ARG;
-    sqlite3_stmt *put = NULL, *del = NULL;
-    int any_put = 0;
+    sqlite3_stmt *put = NULL, *del = NULL, *wake = NULL;
     LOCK(s);
     mcgk_err e = begin(s);
     if (e == MCGK_OK)
@@ -1518,6 +1414,8 @@ mcgk_err mcgk_gms_store_binding_apply(mcgk_gms_store *s, const mcgk_gms_binding_
                  &put);
     if (e == MCGK_OK)
         e = prep(s, "DELETE FROM bindings WHERE aor = ?", &del);
+    if (e == MCGK_OK)
+        e = prep(s, k_wake_sql, &wake);
     for (size_t i = 0; i < n && e == MCGK_OK; i++) {
         if (c[i].aor == NULL || (!c[i].removed && c[i].contact == NULL)) {
             e = MCGK_ERR_INVALID_ARG;
@@ -1525,20 +1423,22 @@ mcgk_err mcgk_gms_store_binding_apply(mcgk_gms_store *s, const mcgk_gms_binding_
         }
         sqlite3_stmt *st = c[i].removed ? del : put;
         sqlite3_reset(st);
-        if (!b_text(st, 1, c[i].aor) ||
-            (!c[i].removed && !(b_text(st, 2, c[i].contact) && b_u64(st, 3, c[i].expires_unix_s))))
+        if (!mcgk_sql_bind_text(st, 1, c[i].aor) ||
+            (!c[i].removed && !(mcgk_sql_bind_text(st, 2, c[i].contact) && mcgk_sql_bind_u64(st, 3, c[i].expires_unix_s))))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = done(st, MCGK_ERR_IO);
-        any_put |= !c[i].removed;
+            e = mcgk_sql_step_done(st, MCGK_ERR_IO);
+        if (e == MCGK_OK && !c[i].removed) {
+            sqlite3_reset(wake);
+            if (!mcgk_sql_bind_u64(wake, 1, now_ms) || !mcgk_sql_bind_text(wake, 2, c[i].aor))
+                e = MCGK_ERR_IO;
+            if (e == MCGK_OK)
+                e = mcgk_sql_step_done(wake, MCGK_ERR_IO);
+        }
     }
     sqlite3_finalize(put);
     sqlite3_finalize(del);
-    if (e == MCGK_OK && any_put)
-        e = run(s,
-                "UPDATE deliveries SET next_ms = ?1 WHERE push = 1 AND state = 0"
-                " AND next_ms > ?1 AND reason = 'not-registered'",
-                "u", now_ms);
+    sqlite3_finalize(wake);
     e = end(s, e);
     UNLOCK(s);
     return e;
@@ -1553,7 +1453,7 @@ mcgk_err mcgk_gms_store_binding_list(mcgk_gms_store *s, uint64_t now, mcgk_gms_b
     char aor[MCGK_GMS_URI_MAX + 1], contact[MCGK_GMS_URI_MAX + 1];
     LOCK(s);
     mcgk_err e = prep(s, "SELECT aor, contact, expires FROM bindings WHERE expires > ?", &st);
-    if (e == MCGK_OK && !b_u64(st, 1, now))
+    if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, now))
         e = MCGK_ERR_IO;
     while (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -1563,10 +1463,10 @@ mcgk_err mcgk_gms_store_binding_list(mcgk_gms_store *s, uint64_t now, mcgk_gms_b
             e = MCGK_ERR_IO;
             break;
         }
-        if (c_text(st, 0, aor, sizeof aor) != MCGK_OK ||
-            c_text(st, 1, contact, sizeof contact) != MCGK_OK)
+        if (mcgk_sql_col_text(st, 0, aor, sizeof aor) != MCGK_OK ||
+            mcgk_sql_col_text(st, 1, contact, sizeof contact) != MCGK_OK)
             continue; /* a row we cannot use is skipped: the member re-registers */
-        if (cb(ctx, aor, contact, c_u64(st, 2)) != 0)
+        if (cb(ctx, aor, contact, mcgk_sql_col_u64(st, 2)) != 0)
             break;
     }
     sqlite3_finalize(st);
@@ -1608,12 +1508,12 @@ mcgk_err mcgk_gms_store_pull_result(mcgk_gms_store *s, const char *uri, const ch
     mcgk_err e = begin(s);
     if (e == MCGK_OK)
         e = prep(s, "SELECT key_ids FROM pulls WHERE uri = ? AND group_id = ?", &st);
-    if (e == MCGK_OK && !(b_text(st, 1, uri) && b_text(st, 2, group_id)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, uri) && mcgk_sql_bind_text(st, 2, group_id)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = row1(st, MCGK_ERR_NOT_FOUND);
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK)
-        e = c_text(st, 0, list, sizeof list);
+        e = mcgk_sql_col_text(st, 0, list, sizeof list);
     sqlite3_finalize(st);
     st = NULL;
     /* the deliveries owed to this member of the jobs carrying those GMKs */
@@ -1624,7 +1524,7 @@ mcgk_err mcgk_gms_store_pull_result(mcgk_gms_store *s, const char *uri, const ch
                  " jg.job_id WHERE j.kind IN (1, 3) AND (',' || ?2 || ',') LIKE"
                  " ('%,' || jg.key_id || ',%'))",
                  &st);
-    if (e == MCGK_OK && !(b_text(st, 1, uri) && b_text(st, 2, list)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, uri) && mcgk_sql_bind_text(st, 2, list)))
         e = MCGK_ERR_IO;
     mcgk_gms_outcome *out = NULL;
     size_t n = 0, cap = 0;
@@ -1666,13 +1566,13 @@ mcgk_err mcgk_gms_store_pull_result(mcgk_gms_store *s, const char *uri, const ch
                  &st);
     for (size_t i = 0; i < n && e == MCGK_OK; i++) {
         sqlite3_reset(st);
-        if (!(b_u64(st, 1, (uint64_t)out[i].d.state) && b_u64(st, 2, out[i].d.next_ms) &&
+        if (!(mcgk_sql_bind_u64(st, 1, (uint64_t)out[i].d.state) && mcgk_sql_bind_u64(st, 2, out[i].d.next_ms) &&
               sqlite3_bind_int(st, 3, out[i].d.status) == SQLITE_OK &&
-              b_text(st, 4, out[i].d.reason) && b_u64(st, 5, now_ms) &&
-              b_u64(st, 6, out[i].job_id) && b_text(st, 7, out[i].uri)))
+              mcgk_sql_bind_text(st, 4, out[i].d.reason) && mcgk_sql_bind_u64(st, 5, now_ms) &&
+              mcgk_sql_bind_u64(st, 6, out[i].job_id) && mcgk_sql_bind_text(st, 7, out[i].uri)))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = done(st, MCGK_ERR_IO);
+            e = mcgk_sql_step_done(st, MCGK_ERR_IO);
         if (e == MCGK_OK)
             changed++;
     }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/sqlite_util.h"
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -25,38 +26,14 @@ typedef struct sq {
     pthread_mutex_t mu;
 } sq;
 
-static mcgk_err sq_exec(sq *q, const char *sql)
-{
-    return sqlite3_exec(q->db, sql, NULL, NULL, NULL) == SQLITE_OK ? MCGK_OK : MCGK_ERR_IO;
-}
+static mcgk_err sq_exec(sq *q, const char *sql) { return mcgk_sql_exec(q->db, sql); }
 
 static mcgk_err sq_open(const char *path, const char *schema, sq *q)
 {
-    /* create with 0600 before SQLite does (it would use 0644 & ~umask) */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return MCGK_ERR_IO;
-    close(fd);
-    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        sqlite3_close(q->db);
-        q->db = NULL;
-        return MCGK_ERR_IO;
-    }
-    sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
-    mcgk_err e = sq_exec(q, "PRAGMA journal_mode=WAL;"
-                            "PRAGMA synchronous=FULL;"
-                            "PRAGMA foreign_keys=ON;"
-                            "PRAGMA secure_delete=ON;");
+    mcgk_err e = mcgk_sql_open(path, schema, BUSY_TIMEOUT_MS, &q->db);
     if (e == MCGK_OK)
-        e = sq_exec(q, schema);
-    if (e != MCGK_OK) {
-        sqlite3_close(q->db);
-        q->db = NULL;
-        return e;
-    }
-    pthread_mutex_init(&q->mu, NULL);
-    return MCGK_OK;
+        pthread_mutex_init(&q->mu, NULL);
+    return e;
 }
 
 static void sq_close(sq *q)
@@ -70,64 +47,7 @@ static void sq_close(sq *q)
 
 static mcgk_err sq_prepare(sq *q, const char *sql, sqlite3_stmt **st)
 {
-    return sqlite3_prepare_v2(q->db, sql, -1, st, NULL) == SQLITE_OK ? MCGK_OK : MCGK_ERR_IO;
-}
-
-static int bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) == SQLITE_OK;
-}
-
-static int bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
-{
-    return sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT) == SQLITE_OK;
-}
-
-static int bind_u64(sqlite3_stmt *st, int i, uint64_t v)
-{
-    return sqlite3_bind_int64(st, i, (sqlite3_int64)v) == SQLITE_OK;
-}
-
-static mcgk_err col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    int n = sqlite3_column_bytes(st, i);
-    if (t == NULL) {
-        out[0] = '\0';
-        return MCGK_OK;
-    }
-    if (n < 0 || (size_t)n >= cap)
-        return MCGK_ERR_OVERSIZED;
-    memcpy(out, t, (size_t)n);
-    out[n] = '\0';
-    return MCGK_OK;
-}
-
-/* A blob column of exactly n octets (anything else is a corrupt row). */
-static mcgk_err col_blob(sqlite3_stmt *st, int i, void *out, size_t n)
-{
-    const void *b = sqlite3_column_blob(st, i);
-    int len = sqlite3_column_bytes(st, i);
-    if (b == NULL || len < 0 || (size_t)len != n)
-        return MCGK_ERR_IO;
-    memcpy(out, b, n);
-    return MCGK_OK;
-}
-
-static uint64_t col_u64(sqlite3_stmt *st, int i)
-{
-    return (uint64_t)sqlite3_column_int64(st, i);
-}
-
-/* Run a statement that returns no rows; maps constraint failures to on_conflict. */
-static mcgk_err step_done(sqlite3_stmt *st, mcgk_err on_conflict)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
-        return MCGK_OK;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return on_conflict;
-    return MCGK_ERR_IO;
+    return mcgk_sql_prepare(q->db, sql, st);
 }
 
 /* ================================ KMS ================================ */
@@ -165,13 +85,13 @@ static mcgk_err k_community_put(mcgk_kms_store *s, const mcgk_kms_community_row 
                             "created) VALUES(1, ?, ?, ?, ?, ?)",
                             &st);
     if (e == MCGK_OK &&
-        !(bind_text(st, 1, row->cert_xml) && bind_blob(st, 2, row->ring, sizeof row->ring) &&
-          bind_blob(st, 3, row->sealed_z, sizeof row->sealed_z) &&
-          bind_blob(st, 4, row->sealed_ksak, sizeof row->sealed_ksak) &&
-          bind_u64(st, 5, row->created_unix_s)))
+        !(mcgk_sql_bind_text(st, 1, row->cert_xml) && mcgk_sql_bind_blob(st, 2, row->ring, sizeof row->ring) &&
+          mcgk_sql_bind_blob(st, 3, row->sealed_z, sizeof row->sealed_z) &&
+          mcgk_sql_bind_blob(st, 4, row->sealed_ksak, sizeof row->sealed_ksak) &&
+          mcgk_sql_bind_u64(st, 5, row->created_unix_s)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_EXISTS);
+        e = mcgk_sql_step_done(st, MCGK_ERR_EXISTS);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&q->mu);
     return e;
@@ -193,15 +113,15 @@ static mcgk_err k_community_get(mcgk_kms_store *s, mcgk_kms_community_row *row)
             e = MCGK_ERR_IO;
     }
     if (e == MCGK_OK)
-        e = col_text(st, 0, row->cert_xml, sizeof row->cert_xml);
+        e = mcgk_sql_col_text(st, 0, row->cert_xml, sizeof row->cert_xml);
     if (e == MCGK_OK)
-        e = col_blob(st, 1, row->ring, sizeof row->ring);
+        e = mcgk_sql_col_blob(st, 1, row->ring, sizeof row->ring);
     if (e == MCGK_OK)
-        e = col_blob(st, 2, row->sealed_z, sizeof row->sealed_z);
+        e = mcgk_sql_col_blob(st, 2, row->sealed_z, sizeof row->sealed_z);
     if (e == MCGK_OK)
-        e = col_blob(st, 3, row->sealed_ksak, sizeof row->sealed_ksak);
+        e = mcgk_sql_col_blob(st, 3, row->sealed_ksak, sizeof row->sealed_ksak);
     if (e == MCGK_OK)
-        row->created_unix_s = col_u64(st, 4);
+        row->created_unix_s = mcgk_sql_col_u64(st, 4);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&q->mu);
     return e;
@@ -213,7 +133,7 @@ static mcgk_err load_identities(sq *q, mcgk_kms_user *u)
     sqlite3_stmt *st = NULL;
     mcgk_err e = sq_prepare(q, "SELECT identity FROM identities WHERE uri = ? ORDER BY identity",
                             &st);
-    if (e == MCGK_OK && !bind_text(st, 1, u->uri))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, u->uri))
         e = MCGK_ERR_IO;
     u->n_identities = 0;
     while (e == MCGK_OK) {
@@ -228,7 +148,7 @@ static mcgk_err load_identities(sq *q, mcgk_kms_user *u)
             e = MCGK_ERR_OVERSIZED;
             break;
         }
-        e = col_text(st, 0, u->identities[u->n_identities], MCGK_KMS_URI_MAX);
+        e = mcgk_sql_col_text(st, 0, u->identities[u->n_identities], MCGK_KMS_URI_MAX);
         if (e == MCGK_OK)
             u->n_identities++;
     }
@@ -239,14 +159,14 @@ static mcgk_err load_identities(sq *q, mcgk_kms_user *u)
 static mcgk_err user_from_row(sqlite3_stmt *st, mcgk_kms_user *u)
 {
     memset(u, 0, sizeof *u);
-    mcgk_err e = col_text(st, 0, u->uri, sizeof u->uri);
+    mcgk_err e = mcgk_sql_col_text(st, 0, u->uri, sizeof u->uri);
     if (e == MCGK_OK) {
         u->role = sqlite3_column_int(st, 1) == MCGK_KMS_ROLE_GMS ? MCGK_KMS_ROLE_GMS
                                                                  : MCGK_KMS_ROLE_USER;
-        e = col_blob(st, 2, u->token_hash, sizeof u->token_hash);
+        e = mcgk_sql_col_blob(st, 2, u->token_hash, sizeof u->token_hash);
     }
     if (e == MCGK_OK) {
-        u->created_unix_s = col_u64(st, 3);
+        u->created_unix_s = mcgk_sql_col_u64(st, 3);
         u->revoked = sqlite3_column_int64(st, 4) != 0;
     }
     return e;
@@ -259,34 +179,31 @@ static mcgk_err k_user_add(mcgk_kms_store *s, const mcgk_kms_user *u)
     if (u->n_identities > MCGK_KMS_MAX_IDENTITIES)
         return MCGK_ERR_OVERSIZED;
     pthread_mutex_lock(&q->mu);
-    mcgk_err e = sq_exec(q, "BEGIN IMMEDIATE");
+    mcgk_err e = mcgk_sql_begin(q->db);
     if (e == MCGK_OK)
         e = sq_prepare(q,
                        "INSERT INTO users(uri, role, token_hash, created, revoked) "
                        "VALUES(?, ?, ?, ?, 0)",
                        &st);
     if (e == MCGK_OK &&
-        !(bind_text(st, 1, u->uri) && sqlite3_bind_int(st, 2, (int)u->role) == SQLITE_OK &&
-          bind_blob(st, 3, u->token_hash, sizeof u->token_hash) &&
-          bind_u64(st, 4, u->created_unix_s)))
+        !(mcgk_sql_bind_text(st, 1, u->uri) && sqlite3_bind_int(st, 2, (int)u->role) == SQLITE_OK &&
+          mcgk_sql_bind_blob(st, 3, u->token_hash, sizeof u->token_hash) &&
+          mcgk_sql_bind_u64(st, 4, u->created_unix_s)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_EXISTS);
+        e = mcgk_sql_step_done(st, MCGK_ERR_EXISTS);
     sqlite3_finalize(st);
     st = NULL;
     for (size_t i = 0; e == MCGK_OK && i < u->n_identities; i++) {
         e = sq_prepare(q, "INSERT OR IGNORE INTO identities(uri, identity) VALUES(?, ?)", &st);
-        if (e == MCGK_OK && !(bind_text(st, 1, u->uri) && bind_text(st, 2, u->identities[i])))
+        if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, u->uri) && mcgk_sql_bind_text(st, 2, u->identities[i])))
             e = MCGK_ERR_IO;
         if (e == MCGK_OK)
-            e = step_done(st, MCGK_ERR_IO);
+            e = mcgk_sql_step_done(st, MCGK_ERR_IO);
         sqlite3_finalize(st);
         st = NULL;
     }
-    if (e == MCGK_OK)
-        e = sq_exec(q, "COMMIT");
-    if (e != MCGK_OK)
-        sq_exec(q, "ROLLBACK");
+    e = mcgk_sql_end(q->db, e);
     pthread_mutex_unlock(&q->mu);
     return e;
 }
@@ -298,7 +215,7 @@ static mcgk_err k_user_get(mcgk_kms_store *s, const char *uri, mcgk_kms_user *u)
     pthread_mutex_lock(&q->mu);
     mcgk_err e = sq_prepare(
         q, "SELECT uri, role, token_hash, created, revoked FROM users WHERE uri = ?", &st);
-    if (e == MCGK_OK && !bind_text(st, 1, uri))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, uri))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -352,14 +269,14 @@ static mcgk_err update_user(sq *q, const char *sql, const char *uri, const void 
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&q->mu);
     mcgk_err e = sq_prepare(q, sql, &st);
-    if (e == MCGK_OK && blob != NULL && !bind_blob(st, 1, blob, blob_len))
+    if (e == MCGK_OK && blob != NULL && !mcgk_sql_bind_blob(st, 1, blob, blob_len))
         e = MCGK_ERR_IO;
-    if (e == MCGK_OK && blob == NULL && !bind_u64(st, 1, num))
+    if (e == MCGK_OK && blob == NULL && !mcgk_sql_bind_u64(st, 1, num))
         e = MCGK_ERR_IO;
-    if (e == MCGK_OK && !bind_text(st, 2, uri))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 2, uri))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_IO);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     if (e == MCGK_OK && sqlite3_changes(q->db) == 0)
         e = MCGK_ERR_UNKNOWN_USER;
     sqlite3_finalize(st);
@@ -388,12 +305,12 @@ static mcgk_err k_user_grant(mcgk_kms_store *s, const char *uri, const char *ide
     sq *q = KQ(s);
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&q->mu);
-    mcgk_err e = sq_exec(q, "BEGIN IMMEDIATE");
+    mcgk_err e = mcgk_sql_begin(q->db);
     if (e == MCGK_OK)
         e = sq_prepare(q, "SELECT (SELECT count(*) FROM users WHERE uri = ?1), "
                           "(SELECT count(*) FROM identities WHERE uri = ?1)",
                        &st);
-    if (e == MCGK_OK && !bind_text(st, 1, uri))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, uri))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK && sqlite3_step(st) != SQLITE_ROW)
         e = MCGK_ERR_IO;
@@ -405,15 +322,12 @@ static mcgk_err k_user_grant(mcgk_kms_store *s, const char *uri, const char *ide
     st = NULL;
     if (e == MCGK_OK)
         e = sq_prepare(q, "INSERT INTO identities(uri, identity) VALUES(?, ?)", &st);
-    if (e == MCGK_OK && !(bind_text(st, 1, uri) && bind_text(st, 2, identity)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, uri) && mcgk_sql_bind_text(st, 2, identity)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_EXISTS);
+        e = mcgk_sql_step_done(st, MCGK_ERR_EXISTS);
     sqlite3_finalize(st);
-    if (e == MCGK_OK)
-        e = sq_exec(q, "COMMIT");
-    if (e != MCGK_OK)
-        sq_exec(q, "ROLLBACK");
+    e = mcgk_sql_end(q->db, e);
     pthread_mutex_unlock(&q->mu);
     return e;
 }
@@ -423,23 +337,20 @@ static mcgk_err k_partner_put(mcgk_kms_store *s, const mcgk_kms_partner_row *row
     sq *q = KQ(s);
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&q->mu);
-    mcgk_err e = sq_exec(q, "BEGIN IMMEDIATE");
+    mcgk_err e = mcgk_sql_begin(q->db);
     if (e == MCGK_OK)
         e = sq_prepare(q, "INSERT OR REPLACE INTO partners(kms_uri, cert_xml, added) "
                           "VALUES(?, ?, ?)",
                        &st);
-    if (e == MCGK_OK && !(bind_text(st, 1, row->kms_uri) && bind_text(st, 2, row->cert_xml) &&
-                          bind_u64(st, 3, row->added_unix_s)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, row->kms_uri) && mcgk_sql_bind_text(st, 2, row->cert_xml) &&
+                          mcgk_sql_bind_u64(st, 3, row->added_unix_s)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_IO);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
     if (e == MCGK_OK)
         e = sq_exec(q, "UPDATE meta SET value = value + 1 WHERE key = 'cache_num'");
-    if (e == MCGK_OK)
-        e = sq_exec(q, "COMMIT");
-    if (e != MCGK_OK)
-        sq_exec(q, "ROLLBACK");
+    e = mcgk_sql_end(q->db, e);
     pthread_mutex_unlock(&q->mu);
     return e;
 }
@@ -449,22 +360,19 @@ static mcgk_err k_partner_remove(mcgk_kms_store *s, const char *kms_uri)
     sq *q = KQ(s);
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&q->mu);
-    mcgk_err e = sq_exec(q, "BEGIN IMMEDIATE");
+    mcgk_err e = mcgk_sql_begin(q->db);
     if (e == MCGK_OK)
         e = sq_prepare(q, "DELETE FROM partners WHERE kms_uri = ?", &st);
-    if (e == MCGK_OK && !bind_text(st, 1, kms_uri))
+    if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, kms_uri))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_IO);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     if (e == MCGK_OK && sqlite3_changes(q->db) == 0)
         e = MCGK_ERR_NOT_FOUND;
     sqlite3_finalize(st);
     if (e == MCGK_OK)
         e = sq_exec(q, "UPDATE meta SET value = value + 1 WHERE key = 'cache_num'");
-    if (e == MCGK_OK)
-        e = sq_exec(q, "COMMIT");
-    if (e != MCGK_OK)
-        sq_exec(q, "ROLLBACK");
+    e = mcgk_sql_end(q->db, e);
     pthread_mutex_unlock(&q->mu);
     return e;
 }
@@ -487,10 +395,10 @@ static mcgk_err k_partner_list(mcgk_kms_store *s, mcgk_kms_partner_cb cb, void *
             e = MCGK_ERR_IO;
             break;
         }
-        e = col_text(st, 0, row->kms_uri, sizeof row->kms_uri);
+        e = mcgk_sql_col_text(st, 0, row->kms_uri, sizeof row->kms_uri);
         if (e == MCGK_OK)
-            e = col_text(st, 1, row->cert_xml, sizeof row->cert_xml);
-        row->added_unix_s = col_u64(st, 2);
+            e = mcgk_sql_col_text(st, 1, row->cert_xml, sizeof row->cert_xml);
+        row->added_unix_s = mcgk_sql_col_u64(st, 2);
         if (e == MCGK_OK && cb(ctx, row) != 0)
             break;
     }
@@ -509,7 +417,7 @@ static mcgk_err k_cache_num(mcgk_kms_store *s, uint64_t *n)
     if (e == MCGK_OK && sqlite3_step(st) != SQLITE_ROW)
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        *n = col_u64(st, 0);
+        *n = mcgk_sql_col_u64(st, 0);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&q->mu);
     return e;
@@ -585,7 +493,7 @@ static mcgk_err c_ring_get(mcgk_client_store *s, uint8_t ring[MCGK_SEAL_RING_LEN
         else if (rc != SQLITE_ROW)
             e = MCGK_ERR_IO;
         else
-            e = col_blob(st, 0, ring, MCGK_SEAL_RING_LEN);
+            e = mcgk_sql_col_blob(st, 0, ring, MCGK_SEAL_RING_LEN);
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&q->mu);
@@ -598,10 +506,10 @@ static mcgk_err c_ring_put(mcgk_client_store *s, const uint8_t ring[MCGK_SEAL_RI
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&q->mu);
     mcgk_err e = sq_prepare(q, "INSERT INTO meta(key, value) VALUES('ring', ?)", &st);
-    if (e == MCGK_OK && !bind_blob(st, 1, ring, MCGK_SEAL_RING_LEN))
+    if (e == MCGK_OK && !mcgk_sql_bind_blob(st, 1, ring, MCGK_SEAL_RING_LEN))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_EXISTS);
+        e = mcgk_sql_step_done(st, MCGK_ERR_EXISTS);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&q->mu);
     return e;
@@ -612,7 +520,7 @@ static mcgk_err c_cert_put(mcgk_client_store *s, const mcgk_client_cert_row *row
     sq *q = CQ(s);
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&q->mu);
-    mcgk_err e = sq_exec(q, "BEGIN IMMEDIATE");
+    mcgk_err e = mcgk_sql_begin(q->db);
     if (e == MCGK_OK && row->home)
         e = sq_exec(q, "UPDATE certs SET home = 0");
     if (e == MCGK_OK)
@@ -620,28 +528,25 @@ static mcgk_err c_cert_put(mcgk_client_store *s, const mcgk_client_cert_row *row
                           "VALUES(?, ?, ?, ?)",
                        &st);
     if (e == MCGK_OK &&
-        !(bind_text(st, 1, row->kms_uri) && sqlite3_bind_int(st, 2, row->home != 0) == SQLITE_OK &&
-          bind_text(st, 3, row->cert_xml) && bind_u64(st, 4, row->fetched_unix_s)))
+        !(mcgk_sql_bind_text(st, 1, row->kms_uri) && sqlite3_bind_int(st, 2, row->home != 0) == SQLITE_OK &&
+          mcgk_sql_bind_text(st, 3, row->cert_xml) && mcgk_sql_bind_u64(st, 4, row->fetched_unix_s)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_IO);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
-    if (e == MCGK_OK)
-        e = sq_exec(q, "COMMIT");
-    if (e != MCGK_OK)
-        sq_exec(q, "ROLLBACK");
+    e = mcgk_sql_end(q->db, e);
     pthread_mutex_unlock(&q->mu);
     return e;
 }
 
 static mcgk_err cert_from_row(sqlite3_stmt *st, mcgk_client_cert_row *row)
 {
-    mcgk_err e = col_text(st, 0, row->kms_uri, sizeof row->kms_uri);
+    mcgk_err e = mcgk_sql_col_text(st, 0, row->kms_uri, sizeof row->kms_uri);
     if (e == MCGK_OK) {
         row->home = sqlite3_column_int(st, 1) != 0;
-        e = col_text(st, 2, row->cert_xml, sizeof row->cert_xml);
+        e = mcgk_sql_col_text(st, 2, row->cert_xml, sizeof row->cert_xml);
     }
-    row->fetched_unix_s = col_u64(st, 3);
+    row->fetched_unix_s = mcgk_sql_col_u64(st, 3);
     return e;
 }
 
@@ -656,7 +561,7 @@ static mcgk_err c_cert_get(mcgk_client_store *s, const char *kms_uri, mcgk_clien
                                     : "SELECT kms_uri, home, cert_xml, fetched FROM certs "
                                       "WHERE home = 1",
                             &st);
-    if (e == MCGK_OK && kms_uri && !bind_text(st, 1, kms_uri))
+    if (e == MCGK_OK && kms_uri && !mcgk_sql_bind_text(st, 1, kms_uri))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -713,19 +618,19 @@ static mcgk_err c_keyset_put(mcgk_client_store *s, const mcgk_client_keyset_row 
                             "fetched) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             &st);
     if (e == MCGK_OK &&
-        !(bind_text(st, 1, r->identity) && bind_text(st, 2, r->kms_uri) &&
-          bind_u64(st, 3, r->period_no) &&
-          (r->has_valid_from ? bind_u64(st, 4, r->valid_from_unix_s)
+        !(mcgk_sql_bind_text(st, 1, r->identity) && mcgk_sql_bind_text(st, 2, r->kms_uri) &&
+          mcgk_sql_bind_u64(st, 3, r->period_no) &&
+          (r->has_valid_from ? mcgk_sql_bind_u64(st, 4, r->valid_from_unix_s)
                              : sqlite3_bind_null(st, 4) == SQLITE_OK) &&
-          (r->has_valid_to ? bind_u64(st, 5, r->valid_to_unix_s)
+          (r->has_valid_to ? mcgk_sql_bind_u64(st, 5, r->valid_to_unix_s)
                            : sqlite3_bind_null(st, 5) == SQLITE_OK) &&
-          bind_blob(st, 6, r->user_id, sizeof r->user_id) && bind_blob(st, 7, r->pvt, sizeof r->pvt) &&
-          bind_blob(st, 8, r->sealed_rsk, sizeof r->sealed_rsk) &&
-          bind_blob(st, 9, r->sealed_ssk, sizeof r->sealed_ssk) &&
-          bind_u64(st, 10, r->fetched_unix_s)))
+          mcgk_sql_bind_blob(st, 6, r->user_id, sizeof r->user_id) && mcgk_sql_bind_blob(st, 7, r->pvt, sizeof r->pvt) &&
+          mcgk_sql_bind_blob(st, 8, r->sealed_rsk, sizeof r->sealed_rsk) &&
+          mcgk_sql_bind_blob(st, 9, r->sealed_ssk, sizeof r->sealed_ssk) &&
+          mcgk_sql_bind_u64(st, 10, r->fetched_unix_s)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_IO);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&q->mu);
     return e;
@@ -738,23 +643,23 @@ static mcgk_err c_keyset_put(mcgk_client_store *s, const mcgk_client_keyset_row 
 static mcgk_err keyset_from_row(sqlite3_stmt *st, mcgk_client_keyset_row *r)
 {
     memset(r, 0, sizeof *r);
-    mcgk_err e = col_text(st, 0, r->identity, sizeof r->identity);
+    mcgk_err e = mcgk_sql_col_text(st, 0, r->identity, sizeof r->identity);
     if (e == MCGK_OK)
-        e = col_text(st, 1, r->kms_uri, sizeof r->kms_uri);
-    r->period_no = col_u64(st, 2);
+        e = mcgk_sql_col_text(st, 1, r->kms_uri, sizeof r->kms_uri);
+    r->period_no = mcgk_sql_col_u64(st, 2);
     r->has_valid_from = sqlite3_column_type(st, 3) != SQLITE_NULL;
-    r->valid_from_unix_s = col_u64(st, 3);
+    r->valid_from_unix_s = mcgk_sql_col_u64(st, 3);
     r->has_valid_to = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    r->valid_to_unix_s = col_u64(st, 4);
+    r->valid_to_unix_s = mcgk_sql_col_u64(st, 4);
     if (e == MCGK_OK)
-        e = col_blob(st, 5, r->user_id, sizeof r->user_id);
+        e = mcgk_sql_col_blob(st, 5, r->user_id, sizeof r->user_id);
     if (e == MCGK_OK)
-        e = col_blob(st, 6, r->pvt, sizeof r->pvt);
+        e = mcgk_sql_col_blob(st, 6, r->pvt, sizeof r->pvt);
     if (e == MCGK_OK)
-        e = col_blob(st, 7, r->sealed_rsk, sizeof r->sealed_rsk);
+        e = mcgk_sql_col_blob(st, 7, r->sealed_rsk, sizeof r->sealed_rsk);
     if (e == MCGK_OK)
-        e = col_blob(st, 8, r->sealed_ssk, sizeof r->sealed_ssk);
-    r->fetched_unix_s = col_u64(st, 9);
+        e = mcgk_sql_col_blob(st, 8, r->sealed_ssk, sizeof r->sealed_ssk);
+    r->fetched_unix_s = mcgk_sql_col_u64(st, 9);
     return e;
 }
 
@@ -768,8 +673,8 @@ static mcgk_err c_keyset_get(mcgk_client_store *s, const char *identity, const c
                             "SELECT " KEYSET_COLS " FROM keysets WHERE identity = ? AND "
                             "kms_uri = ? AND period_no = ?",
                             &st);
-    if (e == MCGK_OK && !(bind_text(st, 1, identity) && bind_text(st, 2, kms_uri) &&
-                          bind_u64(st, 3, period_no)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, identity) && mcgk_sql_bind_text(st, 2, kms_uri) &&
+                          mcgk_sql_bind_u64(st, 3, period_no)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK) {
         int rc = sqlite3_step(st);
@@ -820,10 +725,10 @@ static mcgk_err c_keyset_prune(mcgk_client_store *s, const char *kms_uri, uint64
     sqlite3_stmt *st = NULL;
     pthread_mutex_lock(&q->mu);
     mcgk_err e = sq_prepare(q, "DELETE FROM keysets WHERE kms_uri = ? AND period_no < ?", &st);
-    if (e == MCGK_OK && !(bind_text(st, 1, kms_uri) && bind_u64(st, 2, period_no)))
+    if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, kms_uri) && mcgk_sql_bind_u64(st, 2, period_no)))
         e = MCGK_ERR_IO;
     if (e == MCGK_OK)
-        e = step_done(st, MCGK_ERR_IO);
+        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
     if (e == MCGK_OK && deleted != NULL)
         *deleted = (uint64_t)sqlite3_changes(q->db);
     sqlite3_finalize(st);

@@ -271,6 +271,12 @@ static void test_retry_with_backoff_then_give_up(void)
     CHECK_OK(mcgk_gms_delivery_apply(&p, 7000, &to, &d));
     CHECK(d.state == MCGK_GMS_DLV_FAILED);
     CHECK(strcmp(d.reason, "gave up: timeout") == 0);
+    /* an unregistered member is waited for, however many re-checks it took: it
+       gets the key when it registers again */
+    mcgk_gms_delivery off = sent(1);
+    off.attempts = 50;
+    CHECK_OK(mcgk_gms_delivery_apply(&p, 8000, &nr, &off));
+    CHECK(off.state == MCGK_GMS_DLV_PENDING && off.next_ms == 8400);
     /* the other transport names */
     mcgk_gms_answer b2 = {MCGK_ERR_SIP_BUSY, 0, NULL}, cl = {MCGK_ERR_SIP_CLOSED, 0, NULL};
     mcgk_gms_delivery x = sent(1), y = sent(1);

@@ -323,10 +323,14 @@ static void test_claim_record_resume(void)
     CHECK(applied == 2);
     counter cs;
     CHECK(deliveries(s, job, MCGK_GMS_DLV_SENT, &cs) == 1);
-    /* wake: a registration makes bob due at once */
-    CHECK_OK(mcgk_gms_store_wake(s, NOW * 1000 + 3));
+    /* wake: someone else's registration leaves bob waiting; his own makes him due */
+    CHECK_OK(mcgk_gms_store_wake(s, "sip:nobody@example.org", NOW * 1000 + 3));
+    CHECK_OK(mcgk_gms_store_next_due(s, &due));
+    CHECK(due == NOW * 1000 + 500);
+    CHECK_OK(mcgk_gms_store_wake(s, a[1].uri, NOW * 1000 + 3));
     CHECK_OK(mcgk_gms_store_next_due(s, &due));
     CHECK(due == NOW * 1000 + 3);
+    CHECK_ERR(mcgk_gms_store_wake(s, NULL, 0), MCGK_ERR_INVALID_ARG);
     /* restart: carol's row is resumed; alice's confirmed row never comes back */
     uint64_t resumed = 0;
     CHECK_OK(mcgk_gms_store_resume(s, NOW * 1000 + 10, &resumed));
