@@ -1053,6 +1053,7 @@ static const char help_gmk[] =
     "                              in the same notification (seed 004, R-004-13)\n"
     "             --pull           do not push: members fetch it with an HTTPS GET\n"
     "                              (R-003-26); the deliveries wait for their results\n"
+    "                              (POSTed after each GET; --wait waits for them too)\n"
     "             --wait           show a progress bar on stderr until every member\n"
     "                              has confirmed or failed; failures are listed member by\n"
     "                              member with the client's status and reason; exit 1\n"
@@ -1129,7 +1130,7 @@ static int run_gmk(int argc, char **argv)
                      job, rot.key_ids[0], rot.n_groups, n, rot.n_gmks > 1 ? "yes" : "no",
                      rot.push ? "push" : "pull");
             fflush(stdout);
-            if (cli_has(&a, "wait") && rot.push)
+            if (cli_has(&a, "wait")) /* a pull job waits for the members' results */
                 e = wait_job(&g, job, timeout);
         }
         free(list);
