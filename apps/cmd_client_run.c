@@ -57,6 +57,7 @@
 #define QUEUE_MAX 65536      /* pending jobs */
 #define REG_IN_FLIGHT 256    /* REGISTERs outstanding at once */
 #define REG_BACKOFF_MAX_S 300
+#define UNREGISTER_WAIT_MS 2000 /* at shutdown: how long the Expires: 0 answers are awaited */
 #define TOKEN_MAX 4096
 
 /* ================================ configuration ================================ */
@@ -164,6 +165,8 @@ typedef struct cdaemon {
     size_t n_workers;
     atomic_int stopping;
     size_t reg_in_flight;
+    int unregistering;    /* shutdown: REGISTERs carry Expires: 0 */
+    size_t unregistered;
 
     /* results (for --once and the final log) */
     atomic_int docs_ok, docs_refused, pulls_failed;
@@ -898,6 +901,14 @@ static void on_register(void *user, mcgk_sip_endpoint *ep, uint64_t txn, mcgk_er
     uint64_t t = now_ms();
     pthread_mutex_lock(&d->mu);
     d->reg_in_flight--;
+    if (d->unregistering) { /* shutdown: whatever the answer, we are gone */
+        id->reg_state = 0;
+        d->unregistered += result == MCGK_OK;
+        pthread_mutex_unlock(&d->mu);
+        mcgk_log(MCGK_LOG_DEBUG, COMP, "unregistered", "identity=%s result=%s",
+                 q(id->uri, u, sizeof u), mcgk_err_name(result));
+        return;
+    }
     if (result == MCGK_OK) {
         uint32_t granted = id->reg_expires;
         if (resp != NULL && resp->has_contact_expires)
@@ -970,7 +981,7 @@ static void send_register(cdaemon *d, size_t i)
         p.cseq = ++id->cseq;
         p.contact_uri = contact;
         p.has_expires = 1;
-        p.expires = id->reg_expires;
+        p.expires = d->unregistering ? 0 : id->reg_expires;
         id->reg_state = 1;
         d->reg_in_flight++;
         /* the callback may run before this returns: it takes d->mu, so release it */
@@ -987,6 +998,38 @@ static void send_register(cdaemon *d, size_t i)
         mcgk_log(MCGK_LOG_WARN, COMP, "register-failed", "identity=%s error=%s retry_in_s=5",
                  q(id->uri, u, sizeof u), mcgk_err_name(e));
     }
+}
+
+/* Shutdown: each registered identity sends REGISTER with Expires: 0 (RFC 3261
+ * §10.2.2), so that the GMS keeps its notifications until we are back instead
+ * of sending them into the void; the answers are awaited UNREGISTER_WAIT_MS. */
+static void unregister_all(cdaemon *d)
+{
+    if (d->ep == NULL)
+        return;
+    uint64_t deadline = now_ms() + UNREGISTER_WAIT_MS;
+    size_t next = 0, sent = 0;
+    pthread_mutex_lock(&d->mu);
+    d->unregistering = 1;
+    while (now_ms() < deadline) {
+        while (next < d->n_ids && d->reg_in_flight < REG_IN_FLIGHT) {
+            if (d->ids[next].reg_state == 2) {
+                send_register(d, next);
+                sent++;
+            }
+            next++;
+        }
+        if (next >= d->n_ids && d->reg_in_flight == 0)
+            break;
+        pthread_mutex_unlock(&d->mu);
+        struct timespec ts = {0, 10000000L}; /* 10 ms */
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&d->mu);
+    }
+    size_t done = d->unregistered;
+    pthread_mutex_unlock(&d->mu);
+    if (sent > 0)
+        mcgk_log(MCGK_LOG_INFO, COMP, "unregistered", "identities=%zu answered=%zu", sent, done);
 }
 
 /* ================================ HTTPS pull ================================ */
@@ -1730,6 +1773,7 @@ int client_run_main(int argc, char **argv)
     pthread_mutex_unlock(&d->mu);
     for (size_t i = 0; i < d->n_workers; i++)
         pthread_join(d->workers[i], NULL);
+    unregister_all(d);
     int failed = atomic_load(&d->pulls_failed) > 0;
     for (size_t i = 0; i < d->n_ids; i++)
         failed |= !d->ids[i].provisioned; /* --once: no keys, no pull */

@@ -239,6 +239,19 @@ test_clean_stop() {
         ok "no key-like hex in the client log"
 }
 
+# a stopped client unregisters (REGISTER Expires: 0): the GMS does not send into the
+# void, it waits for the member (not-registered, never given up on)
+test_unregister_on_stop() {
+    grep -q "event=unregistered identities=1 answered=1" "$A.log" ||
+        { bad "$FUNCNAME" "no unregistration: $(tail -3 "$A.log")"; return; }
+    rotate "$T/r10" --groups $GA || { bad "$FUNCNAME" "rotate"; return; }
+    local j
+    j=$(sed -n 's/^job = //p' "$T/r10")
+    for _ in $(seq 1 50); do member_status "$j" | grep -q "pending .*not-registered" && break; sleep 0.2; done
+    member_status "$j" | grep -q "pending .*not-registered" && ok "$FUNCNAME" ||
+        bad "$FUNCNAME" "GMS: $(member_status "$j")"
+}
+
 test_R_001_23_activation_with_real_gms
 test_R_000_23_latest_message_with_real_gms
 test_kill_while_storing_with_real_gms
@@ -246,6 +259,7 @@ test_kill_before_answer_with_real_gms
 test_R_003_27_R_003_32_pull_with_real_gms
 test_R_001_33_removal_with_real_gms
 test_clean_stop
+test_unregister_on_stop
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
