@@ -127,22 +127,31 @@ mcgk_err mcgk_client_store_unlock(mcgk_client_store *s, const mcgk_seal_kek_sour
         return MCGK_ERR_INVALID_ARG;
     uint8_t enc[MCGK_SEAL_RING_LEN];
     mcgk_seal_ring ring;
-    mcgk_err e = s->ops->ring_get(s, enc);
-    if (e == MCGK_OK) {
-        e = mcgk_seal_ring_decode(enc, sizeof enc, &ring);
+    mcgk_err e = MCGK_OK;
+    /* Two processes opening a new store at once (a daemon and `client keysets`)
+       both find no ring; the second insert fails with EXISTS, and that process
+       reads and opens the ring the first one stored. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        e = s->ops->ring_get(s, enc);
+        if (e == MCGK_OK) {
+            e = mcgk_seal_ring_decode(enc, sizeof enc, &ring);
+            if (e == MCGK_OK)
+                e = mcgk_seal_ring_open(&ring, src, dek);
+            return e;
+        }
+        if (e != MCGK_ERR_NOT_FOUND)
+            return e;
+        e = mcgk_seal_ring_create(src, scrypt_log2_n, rng, &ring, dek);
+        if (e != MCGK_OK)
+            return e;
+        mcgk_seal_ring_encode(&ring, enc);
+        e = s->ops->ring_put(s, enc);
         if (e == MCGK_OK)
-            e = mcgk_seal_ring_open(&ring, src, dek);
-        return e;
-    }
-    if (e != MCGK_ERR_NOT_FOUND)
-        return e;
-    e = mcgk_seal_ring_create(src, scrypt_log2_n, rng, &ring, dek);
-    if (e != MCGK_OK)
-        return e;
-    mcgk_seal_ring_encode(&ring, enc);
-    e = s->ops->ring_put(s, enc);
-    if (e != MCGK_OK)
+            return MCGK_OK;
         mcgk_wipe(dek, MCGK_SEAL_KEY_LEN);
+        if (e != MCGK_ERR_EXISTS)
+            return e;
+    }
     return e;
 }
 

@@ -321,6 +321,52 @@ static void test_R_001_01_key_material_time_limited(void)
     mcgk_client_store_close(s);
 }
 
+/* Two processes open a new client store at once (the daemon and `client keysets`):
+ * both find no seal ring; the one whose insert loses must take the winner's ring,
+ * not fail with "exists" (seen under ASan in test_kms_server). Simulated with two
+ * connections and a ring_get that lets the other one create the ring first. */
+static mcgk_client_store *g_race_other;
+static const mcgk_seal_kek_source *g_race_src;
+static const mcgk_client_store_ops *g_race_real;
+static int g_race_calls;
+
+static mcgk_err race_ring_get(mcgk_client_store *s, uint8_t ring[MCGK_SEAL_RING_LEN])
+{
+    if (g_race_calls++ == 0) {
+        uint8_t other[MCGK_SEAL_KEY_LEN];
+        CHECK_OK(mcgk_client_store_unlock(g_race_other, g_race_src, 0, &g_rng, other));
+        return MCGK_ERR_NOT_FOUND; /* what this connection saw a moment before */
+    }
+    return g_race_real->ring_get(s, ring);
+}
+
+static void test_client_store_ring_race(void)
+{
+    char db[512], kf[600];
+    path_of("race.db", db, sizeof db);
+    snprintf(kf, sizeof kf, "%s.key", db);
+    CHECK_OK(mcgk_seal_keyfile_create(kf, &g_rng));
+    mcgk_seal_kek_source src = {NULL, NULL, 0};
+    src.key_file = kf;
+    mcgk_client_store *a = NULL, *b = NULL;
+    CHECK_OK(mcgk_client_store_open_sqlite(db, &a));
+    CHECK_OK(mcgk_client_store_open_sqlite(db, &b));
+    g_race_other = b;
+    g_race_src = &src;
+    g_race_real = a->ops;
+    mcgk_client_store_ops ops = *a->ops;
+    ops.ring_get = race_ring_get;
+    a->ops = &ops;
+    uint8_t dek_a[MCGK_SEAL_KEY_LEN], dek_b[MCGK_SEAL_KEY_LEN];
+    CHECK_OK(mcgk_client_store_unlock(a, &src, 0, &g_rng, dek_a));
+    CHECK(g_race_calls == 2);
+    CHECK_OK(mcgk_client_store_unlock(b, &src, 0, &g_rng, dek_b));
+    CHECK_MEM(dek_a, dek_b, sizeof dek_a); /* one ring, one DEK for both */
+    a->ops = g_race_real;
+    mcgk_client_store_close(a);
+    mcgk_client_store_close(b);
+}
+
 static void test_client_store_details(void)
 {
     uint8_t dek[MCGK_SEAL_KEY_LEN], dek2[MCGK_SEAL_KEY_LEN];
@@ -445,6 +491,7 @@ int main(void)
     TEST_RUN(test_R_000_01_R_002_01_R_003_05_no_keys_without_provisioning);
     TEST_RUN(test_R_001_01_key_material_time_limited);
     TEST_RUN(test_client_store_details);
+    TEST_RUN(test_client_store_ring_race);
     TEST_RUN(test_store_damage);
     mcgk_kms_free(g_kms);
     char cmd[300];
