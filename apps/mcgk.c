@@ -26,6 +26,8 @@ static const role k_roles[] = {
      mcgk_cmd_sip},
     {"gms", "the Group Management Server: groups, members, GMKs, SIP push, HTTPS pull",
      mcgk_cmd_gms},
+    {"media", "media protection for interop checks: SRTP keys, MCData payloads",
+     mcgk_cmd_media},
 };
 
 static void usage(FILE *out)

@@ -110,6 +110,13 @@ typedef enum mcgk_err {
     MCGK_ERR_SIP_TXN_STATE = 73,      /* the transaction was already answered */
     MCGK_ERR_SIP_CLOSED = 74,         /* the SIP endpoint shut down before the transaction ended */
 
+    /* Media protection: MCData protected payloads, SRTP/SRTCP under the GMK (src/media/) */
+    MCGK_ERR_PAYLOAD_AUTH = 75,  /* protected payload (§8.5.4) tag does not verify */
+    MCGK_ERR_UNKNOWN_KEY_ID = 76, /* no key held for that key ID (GMK-ID in an MKI, DPPK-ID) */
+    MCGK_ERR_SRTP_AUTH = 77,     /* SRTP/SRTCP packet does not authenticate: wrong key, tampered */
+    MCGK_ERR_KEY_USAGE = 78,     /* key not held for this use (media, floor control, data) */
+    MCGK_ERR_SRTP = 79,          /* libsrtp failed for another reason (see the local log) */
+
     MCGK_ERR__COUNT                 /* keep last */
 } mcgk_err;
 

@@ -15,7 +15,7 @@
  *   MC Group IDs, only for key types GMK, MKFC, MuSiK: length (2) +
  *     number of group IDs (1) + per group ID: IEI (1) | length (2) | ID
  *
- * Envelope (§8.5.4, 35 octets + ciphertext):
+ * Envelope (§8.5.4, 35 octets + ciphertext; mcgk/protected_payload.h):
  *   message type (1) | date and time (5) | payload ID (4) | payload
  *   sequence number (1) | algorithm (1) | IV (16) | DPPK-ID (4) |
  *   payload IEI (1) | payload length (2) | AES-128-GCM(content) || tag (16)
@@ -36,6 +36,7 @@
 
 #include "mcgk/error.h"
 #include "mcgk/kdf.h"
+#include "mcgk/protected_payload.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,16 +71,18 @@ extern "C" {
  */
 #define MCGK_KP_GROUP_ID_IEI 0x7B
 
-/* ---- envelope constants (§8.5.4; all UNCONFIRMED, Streamwide's values) ----------------- */
+/* ---- envelope constants (§8.5.4; all UNCONFIRMED, Streamwide's values) -----------------
+ * The envelope itself is mcgk/protected_payload.h; these are the values the key
+ * parameters write into it. */
 
-#define MCGK_KP_MSG_TYPE 0x43        /* message type written (any accepted: it is in the AAD) */
+#define MCGK_KP_MSG_TYPE MCGK_PP_MSG_TYPE /* message type written (any accepted: it is in the AAD) */
 #define MCGK_KP_DATE_TIME 1          /* 40-bit date and time written; ignored on receipt */
 #define MCGK_KP_PAYLOAD_IEI 0x00     /* payload IEI written (any accepted) */
-#define MCGK_KP_ALG_AES_128_GCM 1    /* the only payload algorithm accepted */
-#define MCGK_KP_IV_LEN 16
-#define MCGK_KP_TAG_LEN 16
-#define MCGK_KP_AAD_LEN 32           /* message type .. DPPK-ID */
-#define MCGK_KP_ENVELOPE_HEADER_LEN 35
+#define MCGK_KP_ALG_AES_128_GCM MCGK_PP_ALG_AES_128_GCM /* the only payload algorithm accepted */
+#define MCGK_KP_IV_LEN MCGK_PP_IV_LEN
+#define MCGK_KP_TAG_LEN MCGK_PP_TAG_LEN
+#define MCGK_KP_AAD_LEN MCGK_PP_AAD_LEN /* message type .. DPPK-ID */
+#define MCGK_KP_ENVELOPE_HEADER_LEN MCGK_PP_HEADER_LEN
 #define MCGK_KP_ENVELOPE_MAX_LEN \
     (MCGK_KP_ENVELOPE_HEADER_LEN + MCGK_KP_CONTENT_MAX_LEN + MCGK_KP_TAG_LEN)
 

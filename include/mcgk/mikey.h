@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "mcgk/error.h"
+#include "mcgk/protected_payload.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -309,27 +310,17 @@ typedef struct mcgk_mikey_err {
 
 /*
  * The MCData protected-payload envelope carried by the type-7 "3GPP key
- * parameters" extension (ts33180.md §8.5.4 / E.6). Field sizes follow
- * Streamwide (UNCONFIRMED, spec README §4): 16-octet IV, 1-octet payload
- * IEI. The first MCGK_MIKEY_PP_AAD_LEN octets are the AEAD AAD.
+ * parameters" extension (ts33180.md §8.5.4 / E.6): the shared envelope of
+ * mcgk/protected_payload.h. Field sizes follow Streamwide (UNCONFIRMED, spec
+ * README §4): 16-octet IV, 1-octet payload IEI. The first
+ * MCGK_MIKEY_PP_AAD_LEN octets are the AEAD AAD.
  */
-#define MCGK_MIKEY_PP_IV_LEN 16
-#define MCGK_MIKEY_PP_AAD_LEN 32    /* message type .. DPPK-ID */
-#define MCGK_MIKEY_PP_HEADER_LEN 35 /* AAD + IEI + 2-octet length */
-#define MCGK_MIKEY_PP_MSG_TYPE 0x43 /* UNCONFIRMED: Streamwide's value */
-#define MCGK_MIKEY_PP_ALG_AES_128_GCM 1
-typedef struct mcgk_mikey_protected_payload {
-    uint8_t message_type;
-    uint64_t date_time;   /* 40 bits */
-    uint32_t payload_id;
-    uint8_t payload_seq;
-    uint8_t algorithm;
-    const uint8_t *iv;    /* MCGK_MIKEY_PP_IV_LEN octets */
-    uint32_t dppk_id;     /* = CSB ID */
-    uint8_t payload_iei;
-    uint16_t payload_len;
-    const uint8_t *payload; /* AEAD ciphertext || tag */
-} mcgk_mikey_protected_payload;
+#define MCGK_MIKEY_PP_IV_LEN MCGK_PP_IV_LEN
+#define MCGK_MIKEY_PP_AAD_LEN MCGK_PP_AAD_LEN       /* message type .. DPPK-ID */
+#define MCGK_MIKEY_PP_HEADER_LEN MCGK_PP_HEADER_LEN /* AAD + IEI + 2-octet length */
+#define MCGK_MIKEY_PP_MSG_TYPE MCGK_PP_MSG_TYPE     /* UNCONFIRMED: Streamwide's value */
+#define MCGK_MIKEY_PP_ALG_AES_128_GCM MCGK_PP_ALG_AES_128_GCM
+typedef mcgk_pp mcgk_mikey_protected_payload;
 
 /* How a General Extension's Data is represented */
 #define MCGK_MIKEY_GENEXT_OPAQUE 0        /* data/len */

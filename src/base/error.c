@@ -84,6 +84,11 @@ static const struct err_text k_errors[MCGK_ERR__COUNT] = {
     [MCGK_ERR_SIP_NOT_REGISTERED] = {"sip-not-registered", "no current SIP registration for that address"},
     [MCGK_ERR_SIP_TXN_STATE] = {"sip-txn-state", "the SIP transaction was already answered"},
     [MCGK_ERR_SIP_CLOSED] = {"sip-closed", "the SIP endpoint shut down"},
+    [MCGK_ERR_PAYLOAD_AUTH] = {"payload-auth", "protected payload does not authenticate (wrong key or tampered)"},
+    [MCGK_ERR_UNKNOWN_KEY_ID] = {"unknown-key-id", "no key held for that key identifier"},
+    [MCGK_ERR_SRTP_AUTH] = {"srtp-auth", "SRTP/SRTCP packet does not authenticate (wrong key or tampered)"},
+    [MCGK_ERR_KEY_USAGE] = {"key-usage", "key not held for this use (media, floor control or data)"},
+    [MCGK_ERR_SRTP] = {"srtp", "libsrtp failed"},
 };
 
 const char *mcgk_err_name(mcgk_err e)

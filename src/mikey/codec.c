@@ -35,9 +35,6 @@
             return r_e_;                                                                           \
     } while (0)
 
-#define PP_DATE_TIME_LEN 5 /* 40-bit date and time (ts33180.md §8.5.4) */
-#define PP_DATE_TIME_MAX ((UINT64_C(1) << 40) - 1)
-
 /* ---- lengths that follow from algorithm / type values ----------------------------- */
 
 /* TS value length (RFC 3830 §6.6); 0 = unknown type */
@@ -180,23 +177,7 @@ static mcgk_err parse_sakke_body(mcgk_reader *r, mcgk_mikey_sakke *s)
 /* The type-7 envelope (ts33180.md §8.5.4): 1 if data is exactly one envelope */
 static int parse_pp(const uint8_t *data, size_t len, mcgk_mikey_protected_payload *kp)
 {
-    mcgk_reader r;
-    mcgk_reader_init(&r, data, len);
-    mcgk_mikey_protected_payload t;
-    if (mcgk_reader_u8(&r, &t.message_type) != MCGK_OK ||
-        mcgk_reader_uint(&r, PP_DATE_TIME_LEN, &t.date_time) != MCGK_OK ||
-        mcgk_reader_u32(&r, &t.payload_id) != MCGK_OK ||
-        mcgk_reader_u8(&r, &t.payload_seq) != MCGK_OK ||
-        mcgk_reader_u8(&r, &t.algorithm) != MCGK_OK ||
-        mcgk_reader_bytes(&r, MCGK_MIKEY_PP_IV_LEN, &t.iv) != MCGK_OK ||
-        mcgk_reader_u32(&r, &t.dppk_id) != MCGK_OK ||
-        mcgk_reader_u8(&r, &t.payload_iei) != MCGK_OK ||
-        mcgk_reader_u16(&r, &t.payload_len) != MCGK_OK ||
-        mcgk_reader_bytes(&r, t.payload_len, &t.payload) != MCGK_OK ||
-        mcgk_reader_expect_end(&r) != MCGK_OK)
-        return 0;
-    *kp = t;
-    return 1;
+    return mcgk_pp_parse(data, len, kp) == MCGK_OK; /* the shared envelope parser */
 }
 
 /* General Extension, RFC 3830 §6.15 (after the next-payload octet) */
@@ -429,19 +410,7 @@ static mcgk_err enc_sakke_body(mcgk_writer *w, const mcgk_mikey_sakke *s)
 
 static mcgk_err enc_pp(mcgk_writer *w, const mcgk_mikey_protected_payload *kp)
 {
-    if (kp->iv == NULL || kp->date_time > PP_DATE_TIME_MAX)
-        return MCGK_ERR_INVALID_ARG;
-    W(mcgk_writer_u8(w, kp->message_type));
-    W(mcgk_writer_uint(w, kp->date_time, PP_DATE_TIME_LEN));
-    W(mcgk_writer_u32(w, kp->payload_id));
-    W(mcgk_writer_u8(w, kp->payload_seq));
-    W(mcgk_writer_u8(w, kp->algorithm));
-    W(mcgk_writer_bytes(w, kp->iv, MCGK_MIKEY_PP_IV_LEN));
-    W(mcgk_writer_u32(w, kp->dppk_id));
-    W(mcgk_writer_u8(w, kp->payload_iei));
-    W(mcgk_writer_u16(w, kp->payload_len));
-    W(mcgk_writer_bytes(w, kp->payload, kp->payload_len));
-    return MCGK_OK;
+    return mcgk_pp_write(w, kp); /* the shared envelope encoder */
 }
 
 static mcgk_err enc_genext(mcgk_writer *w, const mcgk_mikey_genext *g)
@@ -704,20 +673,7 @@ mcgk_err mcgk_mikey_sp_params_encode(const mcgk_mikey_sp_param *params, size_t n
 mcgk_err mcgk_mikey_pp_aad(const mcgk_mikey_protected_payload *kp,
                            uint8_t aad[MCGK_MIKEY_PP_AAD_LEN])
 {
-    if (kp == NULL || aad == NULL || kp->iv == NULL || kp->date_time > PP_DATE_TIME_MAX)
-        return MCGK_ERR_INVALID_ARG;
-    /* ts33180.md §8.5.4: AAD = message type .. DPPK-ID, the first 32 octets */
-    mcgk_writer w;
-    size_t n;
-    mcgk_writer_init(&w, aad, MCGK_MIKEY_PP_AAD_LEN);
-    W(mcgk_writer_u8(&w, kp->message_type));
-    W(mcgk_writer_uint(&w, kp->date_time, PP_DATE_TIME_LEN));
-    W(mcgk_writer_u32(&w, kp->payload_id));
-    W(mcgk_writer_u8(&w, kp->payload_seq));
-    W(mcgk_writer_u8(&w, kp->algorithm));
-    W(mcgk_writer_bytes(&w, kp->iv, MCGK_MIKEY_PP_IV_LEN));
-    W(mcgk_writer_u32(&w, kp->dppk_id));
-    return mcgk_writer_finish(&w, &n);
+    return mcgk_pp_aad(kp, aad); /* ts33180.md §8.5.4: the first 32 octets */
 }
 
 /* ---- Key data sub-payloads (RFC 3830 §6.13, §6.14) ------------------------------- */

@@ -6,21 +6,22 @@
  *
  * Every wire octet goes through the bounded reader / writer (mcgk/reader.h).
  *
- * Secrets: the DPPK argument and the DPCK derived from it (wiped before
- * every return); the decrypted content, which is decrypted into a local
+ * The envelope's framing and AES-GCM are the shared module
+ * src/mikey/protected_payload.c; this file fills in the key parameters'
+ * values (E.6.1) and checks DPPK-ID = CSB ID.
+ *
+ * Secrets: the DPPK argument (the DPCK is derived and wiped inside the
+ * shared module); the decrypted content, which is decrypted into a local
  * buffer, copied out only after the tag verified, and wiped. Framing and
- * lengths are public and handled in variable time; AES-GCM and the tag
- * comparison are OpenSSL's.
+ * lengths are public and handled in variable time.
  */
-#include "base/ct.h"
 #include "mcgk/key_params.h"
 
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "mcgk/base.h"
 #include "mcgk/kdf.h"
+#include "mcgk/protected_payload.h"
 #include "mcgk/reader.h"
 
 #define R(expr)                                                                  \
@@ -230,80 +231,7 @@ mcgk_err mcgk_key_params_decode(const uint8_t *in, size_t len, mcgk_key_params *
     return e;
 }
 
-/* ---- AES-128-GCM with the 16-octet IV (OpenSSL EVP; J0 = GHASH(IV)) ------------------- */
-
-static mcgk_err gcm_seal(const uint8_t key[MCGK_KEY_LEN], const uint8_t iv[MCGK_KP_IV_LEN],
-                         const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
-                         uint8_t *ct, uint8_t tag[MCGK_KP_TAG_LEN])
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (c == NULL)
-        return MCGK_ERR_NO_MEMORY;
-    int outl = 0, ok = 1;
-    ok &= EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, NULL, NULL) == 1;
-    ok &= EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, MCGK_KP_IV_LEN, NULL) == 1;
-    ok &= ok && EVP_EncryptInit_ex(c, NULL, NULL, key, iv) == 1;
-    ok &= ok && EVP_EncryptUpdate(c, NULL, &outl, aad, (int)aad_len) == 1;
-    if (ok && pt_len > 0)
-        ok &= EVP_EncryptUpdate(c, ct, &outl, pt, (int)pt_len) == 1;
-    ok &= ok && EVP_EncryptFinal_ex(c, ct + pt_len, &outl) == 1;
-    ok &= ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, MCGK_KP_TAG_LEN, tag) == 1;
-    EVP_CIPHER_CTX_free(c); /* OpenSSL cleanses the key schedule */
-    return ok ? MCGK_OK : MCGK_ERR_NO_MEMORY;
-}
-
-/* MCGK_ERR_KEY_PARAMS when the tag does not verify (pt is then wiped) */
-static mcgk_err gcm_open(const uint8_t key[MCGK_KEY_LEN], const uint8_t iv[MCGK_KP_IV_LEN],
-                         const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
-                         const uint8_t tag[MCGK_KP_TAG_LEN], uint8_t *pt)
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (c == NULL)
-        return MCGK_ERR_NO_MEMORY;
-    uint8_t t[MCGK_KP_TAG_LEN];
-    memcpy(t, tag, sizeof t); /* the ctrl takes a non-const pointer */
-    int outl = 0, ok = 1;
-    ok &= EVP_DecryptInit_ex(c, EVP_aes_128_gcm(), NULL, NULL, NULL) == 1;
-    ok &= EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, MCGK_KP_IV_LEN, NULL) == 1;
-    ok &= ok && EVP_DecryptInit_ex(c, NULL, NULL, key, iv) == 1;
-    ok &= ok && EVP_DecryptUpdate(c, NULL, &outl, aad, (int)aad_len) == 1;
-    if (ok && ct_len > 0)
-        ok &= EVP_DecryptUpdate(c, pt, &outl, ct, (int)ct_len) == 1;
-    ok &= ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, MCGK_KP_TAG_LEN, t) == 1;
-    if (!ok) {
-        EVP_CIPHER_CTX_free(c);
-        mcgk_wipe(pt, ct_len);
-        return MCGK_ERR_NO_MEMORY;
-    }
-    int verified = EVP_DecryptFinal_ex(c, pt + ct_len, &outl) == 1;
-    EVP_CIPHER_CTX_free(c);
-    mcgk_ct_declassify(&verified, sizeof verified); /* the AEAD verdict */
-    if (!verified) {
-        mcgk_wipe(pt, ct_len);
-        return MCGK_ERR_KEY_PARAMS;
-    }
-    /* Authenticated key parameters are confidential data the receiver parses and
-       acts on (groups, times, status), not key material: released for that. */
-    mcgk_ct_declassify(pt, ct_len);
-    return MCGK_OK;
-}
-
-/* ---- envelope (§8.5.4) -------------------------------------------------------------- */
-
-static mcgk_err enc_envelope_header(mcgk_writer *w, uint32_t dppk_id,
-                                    const uint8_t iv[MCGK_KP_IV_LEN], size_t payload_len)
-{
-    W(mcgk_writer_u8(w, MCGK_KP_MSG_TYPE));
-    W(mcgk_writer_uint(w, MCGK_KP_DATE_TIME, TIME_LEN));
-    W(mcgk_writer_u32(w, 0)); /* E.6.1: Payload ID = 0 */
-    W(mcgk_writer_u8(w, 0));  /* E.6.1: Payload sequence number = 0 */
-    W(mcgk_writer_u8(w, MCGK_KP_ALG_AES_128_GCM));
-    W(mcgk_writer_bytes(w, iv, MCGK_KP_IV_LEN));
-    W(mcgk_writer_u32(w, dppk_id)); /* E.6.1: DPPK-ID = CSB ID */
-    W(mcgk_writer_u8(w, MCGK_KP_PAYLOAD_IEI));
-    W(mcgk_writer_u16(w, (uint16_t)payload_len));
-    return MCGK_OK;
-}
+/* ---- envelope (§8.5.4): the shared module, with the key parameters' values ------------ */
 
 mcgk_err mcgk_key_params_envelope_seal(const uint8_t dppk[MCGK_KEY_LEN], uint32_t dppk_id,
                                        const uint8_t iv[MCGK_KP_IV_LEN], const uint8_t *content,
@@ -313,32 +241,17 @@ mcgk_err mcgk_key_params_envelope_seal(const uint8_t dppk[MCGK_KEY_LEN], uint32_
     if (dppk == NULL || iv == NULL || (content == NULL && content_len != 0) || out_len == NULL ||
         content_len > MCGK_KP_CONTENT_MAX_LEN)
         return MCGK_ERR_INVALID_ARG;
-    size_t need = MCGK_KP_ENVELOPE_HEADER_LEN + content_len + MCGK_KP_TAG_LEN;
-    *out_len = need;
-    if (out == NULL)
-        return MCGK_OK;
-    if (out_cap < need)
-        return MCGK_ERR_BUFFER_TOO_SMALL;
-
-    mcgk_writer w;
-    size_t hl;
-    mcgk_writer_init(&w, out, MCGK_KP_ENVELOPE_HEADER_LEN);
-    R(enc_envelope_header(&w, dppk_id, iv, content_len + MCGK_KP_TAG_LEN));
-    R(mcgk_writer_finish(&w, &hl));
-
-    /* TS 33.180 §8 / F.1: DPCK = KDF(DPPK, 0x53, DPPK-ID) */
-    uint8_t dpck[MCGK_KEY_LEN];
-    mcgk_err e = mcgk_dpck(dppk, MCGK_KEY_LEN, dppk_id, dpck);
-    if (e == MCGK_OK) {
-        /* ts33180.md §8.5.4: AAD = octets 0..31 (message type .. DPPK-ID) */
-        e = gcm_seal(dpck, iv, out, MCGK_KP_AAD_LEN, content, content_len,
-                     out + MCGK_KP_ENVELOPE_HEADER_LEN,
-                     out + MCGK_KP_ENVELOPE_HEADER_LEN + content_len);
-    }
-    mcgk_wipe(dpck, sizeof dpck);
-    if (e != MCGK_OK)
-        mcgk_wipe(out, need);
-    return e;
+    mcgk_pp hdr;
+    memset(&hdr, 0, sizeof hdr);
+    hdr.message_type = MCGK_KP_MSG_TYPE;
+    hdr.date_time = MCGK_KP_DATE_TIME;
+    hdr.payload_id = 0;  /* E.6.1: Payload ID = 0 */
+    hdr.payload_seq = 0; /* E.6.1: Payload sequence number = 0 */
+    hdr.algorithm = MCGK_KP_ALG_AES_128_GCM;
+    hdr.iv = iv;
+    hdr.dppk_id = dppk_id; /* E.6.1: DPPK-ID = CSB ID */
+    hdr.payload_iei = MCGK_KP_PAYLOAD_IEI;
+    return mcgk_pp_seal(dppk, &hdr, content, content_len, out, out_cap, out_len);
 }
 
 mcgk_err mcgk_key_params_envelope_open(const uint8_t dppk[MCGK_KEY_LEN], uint32_t want_dppk_id,
@@ -348,56 +261,33 @@ mcgk_err mcgk_key_params_envelope_open(const uint8_t dppk[MCGK_KEY_LEN], uint32_
     if (dppk == NULL || (env == NULL && env_len != 0) || content_len == NULL ||
         (content == NULL && content_cap != 0))
         return MCGK_ERR_INVALID_ARG;
-    mcgk_reader r, h;
-    uint8_t msg_type, seq, alg, iei;
-    uint64_t date_time;
-    uint32_t payload_id, dppk_id;
-    uint16_t plen;
-    const uint8_t *iv, *payload;
-    mcgk_reader_init(&r, env, env_len);
-    /* the 32 octets of AAD, then IEI, length and ciphertext || tag (§8.5.4) */
-    R(mcgk_reader_sub(&r, MCGK_KP_AAD_LEN, &h));
-    R(mcgk_reader_u8(&h, &msg_type));
-    R(mcgk_reader_uint(&h, TIME_LEN, &date_time));
-    R(mcgk_reader_u32(&h, &payload_id));
-    R(mcgk_reader_u8(&h, &seq));
-    R(mcgk_reader_u8(&h, &alg));
-    R(mcgk_reader_bytes(&h, MCGK_KP_IV_LEN, &iv));
-    R(mcgk_reader_u32(&h, &dppk_id));
-    R(mcgk_reader_u8(&r, &iei));
-    R(mcgk_reader_u16(&r, &plen));
-    R(mcgk_reader_bytes(&r, plen, &payload));
-    R(mcgk_reader_expect_end(&r));
-    (void)msg_type, (void)date_time, (void)payload_id, (void)seq, (void)iei;
-    if (alg != MCGK_KP_ALG_AES_128_GCM)
+    mcgk_pp pp;
+    R(mcgk_pp_parse(env, env_len, &pp));
+    /* Message type, date/time, payload ID / sequence number and payload IEI are
+       accepted as received (authenticated as AAD; E.6.1: ignored on receipt). */
+    if (pp.algorithm != MCGK_KP_ALG_AES_128_GCM)
         return MCGK_ERR_UNSUPPORTED;
-    if (dppk_id != want_dppk_id || plen < MCGK_KP_TAG_LEN)
+    if (pp.dppk_id != want_dppk_id || pp.payload_len < MCGK_KP_TAG_LEN)
         return MCGK_ERR_MALFORMED; /* E.6.1: DPPK-ID = CSB ID */
-    size_t ct_len = (size_t)plen - MCGK_KP_TAG_LEN;
+    size_t ct_len = (size_t)pp.payload_len - MCGK_KP_TAG_LEN;
     if (ct_len > MCGK_KP_CONTENT_MAX_LEN)
         return MCGK_ERR_OVERSIZED;
     if (content_cap < ct_len) {
         *content_len = ct_len;
         return MCGK_ERR_BUFFER_TOO_SMALL;
     }
-    mcgk_reader pr;
-    const uint8_t *ct, *tag;
-    mcgk_reader_init(&pr, payload, plen);
-    R(mcgk_reader_bytes(&pr, ct_len, &ct));
-    R(mcgk_reader_bytes(&pr, MCGK_KP_TAG_LEN, &tag));
-
-    uint8_t dpck[MCGK_KEY_LEN];
-    uint8_t pt[MCGK_KP_CONTENT_MAX_LEN + 1]; /* + 1: never a zero-length array access */
-    mcgk_err e = mcgk_dpck(dppk, MCGK_KEY_LEN, dppk_id, dpck);
-    if (e == MCGK_OK)
-        e = gcm_open(dpck, iv, h.p, MCGK_KP_AAD_LEN, ct, ct_len, tag, pt);
+    /* decrypt into a local, copy out only what authenticated: content stays untouched */
+    uint8_t pt[MCGK_KP_CONTENT_MAX_LEN];
+    size_t n = 0;
+    mcgk_err e = mcgk_pp_open(dppk, &pp, pt, sizeof pt, &n);
+    if (e == MCGK_ERR_PAYLOAD_AUTH)
+        e = MCGK_ERR_KEY_PARAMS; /* §5.2.4: the parameters do not decrypt: reject the key */
     if (e == MCGK_OK) {
-        if (ct_len > 0)
-            memcpy(content, pt, ct_len);
-        *content_len = ct_len;
+        if (n > 0)
+            memcpy(content, pt, n);
+        *content_len = n;
     }
-    mcgk_wipe(dpck, sizeof dpck);
-    mcgk_wipe(pt, ct_len);
+    mcgk_wipe(pt, n > 0 ? n : ct_len);
     return e;
 }
 

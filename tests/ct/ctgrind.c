@@ -20,7 +20,9 @@
 #include "mcgk/gmk_message.h"
 #include "mcgk/kdf.h"
 #include "mcgk/key_params.h"
+#include "mcgk/mcdata.h"
 #include "mcgk/sakke.h"
+#include "mcgk/srtp.h"
 #include "test.h"
 
 /* An RNG whose output is marked secret (v, j, z draws). */
@@ -148,6 +150,35 @@ static void ct_kdf(mcgk_test_prng *pr)
     CHECK_OK(e);
 }
 
+/* Media under a secret GMK (docs/media.md): a member's SRTP master key and salt, and an
+ * MCData payload (secret too) sealed and opened under DPCK(GMK, GMK-ID). The packet
+ * crypto itself is libsrtp2's and is not run here. */
+static void ct_media(mcgk_test_prng *pr)
+{
+    uint8_t gmk[16], rand[16], payload[48], env[48 + MCGK_MCDATA_OVERHEAD], back[48];
+    mcgk_test_prng_fill(pr, gmk, sizeof gmk);
+    mcgk_test_prng_fill(pr, rand, sizeof rand);
+    mcgk_test_prng_fill(pr, payload, sizeof payload);
+    mcgk_ct_poison(gmk, sizeof gmk);
+    mcgk_ct_poison(payload, sizeof payload);
+    mcgk_srtp_keys k;
+    mcgk_err e = mcgk_srtp_keys_derive(gmk, 0x0abcdef1u, 0x0c195d7du, rand, sizeof rand, 4, &k);
+    PUBLIC(e);
+    CHECK_OK(e);
+    mcgk_srtp_keys_clear(&k);
+    mcgk_test_prng iv_pr = *pr;
+    mcgk_rng iv = mcgk_test_prng_init(&iv_pr, 0x1d);
+    size_t el = 0, bl = 0;
+    e = mcgk_mcdata_protect(gmk, 0x0abcdef1u, NULL, &iv, payload, sizeof payload, env,
+                            sizeof env, &el);
+    PUBLIC(e);
+    CHECK_OK(e);
+    mcgk_ct_declassify(env, sizeof env); /* ciphertext and tag are public */
+    e = mcgk_mcdata_open(gmk, 0x0abcdef1u, env, el, back, sizeof back, &bl, NULL);
+    PUBLIC(e);
+    CHECK_OK(e);
+    mcgk_wipe(gmk, sizeof gmk);
+}
 
 /* The GMK I_MESSAGE layer: a GMS builds a message with a secret GMK and a
  * secret SSK (key parameters sealed under the DPCK); the member opens it
@@ -258,6 +289,7 @@ static void test_ct_sakke(void) { ct_sakke(&g_pr); }
 static void test_ct_eccsi(void) { ct_eccsi(&g_pr); }
 static void test_ct_kdf(void) { ct_kdf(&g_pr); }
 static void test_ct_gmk(void) { ct_gmk(&g_pr); }
+static void test_ct_media(void) { ct_media(&g_pr); }
 
 int main(int argc, char **argv)
 {
@@ -268,5 +300,6 @@ int main(int argc, char **argv)
     TEST_RUN(test_ct_eccsi);
     TEST_RUN(test_ct_kdf);
     TEST_RUN(test_ct_gmk);
+    TEST_RUN(test_ct_media);
     TEST_MAIN_END();
 }
