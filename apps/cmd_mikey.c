@@ -4,6 +4,8 @@
  *   inspect   decode any MIKEY message (binary, base64, or an SDP
  *             `a=key-mgmt:mikey ...` line; file or stdin) into a readable
  *             tree or JSON.
+ *   open, seal          the GMK I_MESSAGE (cmd_mikey_gmk.c)
+ *   gsk-seal, gsk-open  the ProSe GSK message (cmd_mikey_gsk.c)
  *
  * This is a shell: it reads the input, calls the codec (mcgk/mikey.h) and
  * prints. Exit 0 on success; on failure exit 1 (2 for bad usage) with
@@ -23,6 +25,7 @@
 #include "mcgk/base.h"
 #include "mcgk/mikey.h"
 #include "cmd_mikey_gmk.h"
+#include "cmd_mikey_gsk.h"
 #include "roles.h"
 
 #define INSPECT_MAX_INPUT                                                                          \
@@ -350,7 +353,14 @@ static void show_hdr(out *o, const mcgk_mikey_msg *m, const uint8_t *msg)
     o_uint(o, "next_payload", "next payload", next, mcgk_mikey_payload_name(next));
     o_uint(o, "v", "V", h->v, h->v ? "verification message requested" : "no verification message");
     o_uint(o, "prf_func", "PRF func", h->prf_func, mcgk_mikey_prf_name(h->prf_func));
-    o_key_id(o, "csb_id", "CSB ID", h->csb_id);
+    if (h->data_type == MCGK_MIKEY_DT_SAKKE || h->data_type == MCGK_MIKEY_DT_SAKKE_RESP) {
+        o_key_id(o, "csb_id", "CSB ID", h->csb_id); /* 3GPP: a key identifier (§0.1) */
+    } else {
+        /* RFC 3830: a bare bundle number (the GSK message draws it at random) */
+        const uint8_t csb[4] = {(uint8_t)(h->csb_id >> 24), (uint8_t)(h->csb_id >> 16),
+                                (uint8_t)(h->csb_id >> 8), (uint8_t)h->csb_id};
+        o_hex(o, "csb_id", "CSB ID", csb, sizeof csb, NULL);
+    }
     o_uint(o, "n_cs", "#CS", h->n_cs, NULL);
     o_uint(o, "map_type", "CS ID map type", h->map_type, mcgk_mikey_map_type_name(h->map_type));
     o_begin_list(o, "map");
@@ -511,6 +521,11 @@ static void show_payload(out *o, const mcgk_mikey_msg *m, size_t i)
                   (d->role == MCGK_MIKEY_ROLE_IDRUIDI || d->role == MCGK_MIKEY_ROLE_IDRUIDR);
         if (uid)
             o_hex(o, "id", "ID data", d->data, d->len, "UID, TS 33.180 F.2.1");
+        else if (p->type == MCGK_MIKEY_PT_IDR && d->role == MCGK_MIKEY_ROLE_IDRPSK &&
+                 d->len == 4) /* the GSK message's key identifier (a GMK-ID, mikey.md §14) */
+            o_key_id(o, "id", "ID data", ((uint32_t)d->data[0] << 24) |
+                                             ((uint32_t)d->data[1] << 16) |
+                                             ((uint32_t)d->data[2] << 8) | d->data[3]);
         else
             o_ident(o, "id", "ID data", d->data, d->len, NULL);
         break;
@@ -716,12 +731,17 @@ static const cli_verb k_verbs[] = {
      mcgk_mikey_cmd_open, mcgk_mikey_open_help},
     {"seal", "build a GMK I_MESSAGE as a GMS, from the GMS's KMS key sets", mcgk_mikey_cmd_seal,
      mcgk_mikey_seal_help},
+    /* the ProSe GSK message verbs live in cmd_mikey_gsk.c */
+    {"gsk-seal", "build a ProSe GSK message (MIKEY pre-shared key under a GMK)",
+     mcgk_mikey_cmd_gsk_seal, mcgk_mikey_gsk_seal_help},
+    {"gsk-open", "open a ProSe GSK message as a member holding the GMK", mcgk_mikey_cmd_gsk_open,
+     mcgk_mikey_gsk_open_help},
 };
 
 int mcgk_cmd_mikey(int argc, char **argv)
 {
     return cli_dispatch("mikey",
                         "MIKEY tools for integrators: decode MIKEY / MIKEY-SAKKE messages,\n"
-                        "open and build GMK I_MESSAGEs.",
+                        "open and build GMK I_MESSAGEs and ProSe GSK messages.",
                         k_verbs, sizeof k_verbs / sizeof k_verbs[0], argc, argv);
 }

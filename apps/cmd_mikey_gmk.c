@@ -26,196 +26,17 @@
 
 #include "cmd_mikey_gmk.h"
 #include "cli.h"
-#include "mcgk/base64.h"
+#include "mikey_io.h"
 #include "mcgk/gmk_message.h"
 #include "mcgk/kms.h"
 #include "mcgk/mikey.h"
 #include "mcgk/platform.h"
-#include "platform/file.h"
 
-#define DOC_MAX_LEN MCGK_KMS_RESPONSE_MAX_LEN /* a KMS document */
-#define INPUT_MAX_LEN (4u * 1024 * 1024)      /* a message in any transport form */
 #define MAX_TRUST 16
 #define MAX_LIST 32 /* --gms, --group, --groups entries */
 #define MSG_CAP 8192
 
-#define FLAGS(...)                                                                           \
-    static const cli_flag flags[] = {__VA_ARGS__};                                           \
-    cli_args a;                                                                               \
-    mcgk_err e = cli_parse(&a, flags, sizeof flags / sizeof flags[0], argc - 1, argv + 1);   \
-    if (e != MCGK_OK)                                                                         \
-    return cli_fail(e)
-
 /* ---- inputs ----------------------------------------------------------------------------- */
-
-/* FILE or "-" (stdin), bounded; free with mcgk_file_free(buf, len). */
-static mcgk_err read_any(const char *path, uint8_t **buf, size_t *len)
-{
-    if (strcmp(path, "-") != 0) {
-        mcgk_err e = mcgk_file_read(path, INPUT_MAX_LEN, buf, len);
-        if (e != MCGK_OK)
-            fprintf(stderr, "cannot read %s: %s\n", path, mcgk_strerror(e));
-        return e;
-    }
-    size_t cap = 4096, n = 0;
-    uint8_t *b = malloc(cap + 1);
-    if (b == NULL)
-        return MCGK_ERR_NO_MEMORY;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= INPUT_MAX_LEN) {
-                mcgk_file_free(b, n);
-                fprintf(stderr, "standard input is longer than %u octets\n", INPUT_MAX_LEN);
-                return MCGK_ERR_OVERSIZED;
-            }
-            uint8_t *nb = realloc(b, cap * 2 + 1);
-            if (nb == NULL) {
-                mcgk_file_free(b, n);
-                return MCGK_ERR_NO_MEMORY;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - n, stdin);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(stdin)) {
-        mcgk_file_free(b, n);
-        fprintf(stderr, "cannot read standard input\n");
-        return MCGK_ERR_IO;
-    }
-    b[n] = 0;
-    *buf = b;
-    *len = n;
-    return MCGK_OK;
-}
-
-/* The binary message from FILE|- in any transport form (mikey.md §15). */
-static mcgk_err read_message(const char *path, uint8_t **msg, size_t *len)
-{
-    uint8_t *in = NULL;
-    size_t in_len = 0, n = 0;
-    mcgk_err e = read_any(path, &in, &in_len);
-    if (e != MCGK_OK)
-        return e;
-    e = mcgk_mikey_unwrap(in, in_len, NULL, 0, &n);
-    if (e == MCGK_OK && n > MCGK_MIKEY_MAX_MSG_LEN)
-        e = MCGK_ERR_OVERSIZED;
-    uint8_t *out = e == MCGK_OK ? malloc(n ? n : 1) : NULL;
-    if (e == MCGK_OK && out == NULL)
-        e = MCGK_ERR_NO_MEMORY;
-    if (e == MCGK_OK)
-        e = mcgk_mikey_unwrap(in, in_len, out, n, &n);
-    mcgk_file_free(in, in_len);
-    if (e != MCGK_OK) {
-        free(out);
-        fprintf(stderr, "%s: not a MIKEY message (binary, base64 or SDP): %s\n", path,
-                mcgk_strerror(e));
-        return e;
-    }
-    *msg = out;
-    *len = n;
-    return MCGK_OK;
-}
-
-/*
- * Certificates from a KMS document: a KmsInit or KmsCertCache response, or a
- * stand-alone KmsCertificate. Appends to certs[*n .. cap). Checks each for use
- * at now (mcgk_kms_cert_check). Prints the problem.
- */
-static mcgk_err load_certs(const char *path, mcgk_kms_cert *certs, size_t cap, size_t *n,
-                           uint64_t now_unix_s)
-{
-    uint8_t *doc = NULL;
-    size_t len = 0;
-    mcgk_err e = mcgk_file_read(path, DOC_MAX_LEN, &doc, &len);
-    if (e != MCGK_OK) {
-        fprintf(stderr, "cannot read %s: %s\n", path, mcgk_strerror(e));
-        return e;
-    }
-    mcgk_kms_response resp;
-    memset(&resp, 0, sizeof resp);
-    size_t before = *n;
-    if (mcgk_kms_response_parse(doc, len, &resp) == MCGK_OK &&
-        (resp.msg == MCGK_KMS_MSG_INIT || resp.msg == MCGK_KMS_MSG_CERTCACHE)) {
-        for (size_t i = 0; i < resp.n_certs && e == MCGK_OK; i++) {
-            if (*n == cap)
-                e = MCGK_ERR_OVERSIZED;
-            else
-                certs[(*n)++] = resp.certs[i];
-        }
-    } else {
-        e = mcgk_kms_cert_parse(doc, len, &certs[*n]);
-        if (e == MCGK_OK)
-            (*n)++;
-    }
-    mcgk_kms_response_clear(&resp);
-    mcgk_file_free(doc, len);
-    if (e != MCGK_OK) {
-        fprintf(stderr, "%s: no usable KMS certificate (KmsInit, KmsCertCache or "
-                        "KmsCertificate): %s\n",
-                path, mcgk_strerror(e));
-        return e;
-    }
-    for (size_t i = before; i < *n; i++) {
-        e = mcgk_kms_cert_check(&certs[i], now_unix_s);
-        if (e != MCGK_OK) {
-            fprintf(stderr, "%s: certificate of %s cannot be used: %s\n", path,
-                    certs[i].kms_uri, mcgk_strerror(e));
-            return e;
-        }
-    }
-    return MCGK_OK;
-}
-
-/* A KmsKeyProv response. Free with mcgk_kms_response_clear (wipes the keys). */
-static mcgk_err load_keysets(const char *path, mcgk_kms_response *resp)
-{
-    uint8_t *doc = NULL;
-    size_t len = 0;
-    mcgk_err e = mcgk_file_read(path, DOC_MAX_LEN, &doc, &len);
-    if (e != MCGK_OK) {
-        fprintf(stderr, "cannot read %s: %s\n", path, mcgk_strerror(e));
-        return e;
-    }
-    e = mcgk_kms_response_parse(doc, len, resp);
-    mcgk_file_free(doc, len);
-    if (e == MCGK_OK && (resp->msg != MCGK_KMS_MSG_KEYPROV || resp->n_keysets == 0)) {
-        mcgk_kms_response_clear(resp);
-        e = MCGK_ERR_NO_KEYS;
-    }
-    if (e != MCGK_OK)
-        fprintf(stderr, "%s: not a KmsKeyProv response with key sets: %s\n", path,
-                mcgk_strerror(e));
-    return e;
-}
-
-static void kms_view(const mcgk_kms_cert *c, const mcgk_sakke_community *community,
-                     mcgk_gmk_kms *k)
-{
-    k->kms_uri = c->kms_uri;
-    k->period_s = c->user_key_period_s;
-    k->offset_s = c->user_key_offset_s;
-    k->kpak = c->pub_auth_key;
-    k->community = community;
-}
-
-/* Split a comma-separated list in place (s is modified). */
-static size_t split_list(char *s, char **items, size_t cap)
-{
-    size_t n = 0;
-    for (char *p = s; p != NULL && *p != '\0' && n < cap;) {
-        char *c = strchr(p, ',');
-        if (c != NULL)
-            *c = '\0';
-        if (*p != '\0')
-            items[n++] = p;
-        p = c != NULL ? c + 1 : NULL;
-    }
-    return n;
-}
 
 static const char *const k_purpose_names[] = {"gmk", "pck", "csk", "spk", "mkfc", "mscck", "musik"};
 
@@ -230,40 +51,7 @@ static mcgk_err parse_purpose(const char *s, unsigned *tag)
     return MCGK_ERR_USAGE;
 }
 
-static mcgk_err u32_hex_flag(const cli_args *a, const char *name, uint32_t *out)
-{
-    uint8_t b[4];
-    mcgk_err e = cli_hex_fixed(a, name, b, sizeof b);
-    if (e == MCGK_OK)
-        *out = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
-    return e;
-}
-
 /* ---- output ------------------------------------------------------------------------------ */
-
-/* name = text, with anything but printable ASCII escaped as \xHH */
-static void print_text(const char *name, const char *s, size_t n)
-{
-    printf("%s = ", name);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            putchar(c);
-        else
-            printf("\\x%02x", c);
-    }
-    putchar('\n');
-}
-
-static void print_ntp(const char *name, uint64_t ntp_s)
-{
-    char t[MCGK_KMS_DATETIME_LEN];
-    if (ntp_s >= MCGK_NTP_UNIX_OFFSET_S &&
-        mcgk_xsd_datetime_format(ntp_s - MCGK_NTP_UNIX_OFFSET_S, t) == MCGK_OK)
-        printf("%s = %s (NTP %llu)\n", name, t, (unsigned long long)ntp_s);
-    else
-        printf("%s = NTP %llu\n", name, (unsigned long long)ntp_s);
-}
 
 static void print_result(const mcgk_gmk_result *r, int show_key)
 {
@@ -273,13 +61,13 @@ static void print_result(const mcgk_gmk_result *r, int show_key)
     printf("key_id = %08x\n", r->key_id);
     printf("%s = %08x\n", r->purpose == MCGK_PURPOSE_GMK ? "guk_id" : "csb_id", r->csb_id);
     cli_print_hex("rand", r->rand, r->rand_len);
-    print_ntp("timestamp", r->ts_ntp_s);
+    mikey_io_print_ntp("timestamp", r->ts_ntp_s);
     printf("key_period = %llu\n", (unsigned long long)r->own_period_no);
     if (r->sender_uri[0] != '\0')
-        print_text("sender", r->sender_uri, strlen(r->sender_uri));
+        mikey_io_print_text("sender", r->sender_uri, strlen(r->sender_uri));
     printf("sender_hidden = %s\n", r->sender_hidden ? "yes" : "no");
     cli_print_hex("sender_uid", r->sender_uid, sizeof r->sender_uid);
-    print_text("sender_kms", r->sender_kms_uri, strlen(r->sender_kms_uri));
+    mikey_io_print_text("sender_kms", r->sender_kms_uri, strlen(r->sender_kms_uri));
     for (size_t i = 0; i < r->n_cs && r->map_type == MCGK_MIKEY_MAP_GENERIC_ID; i++) {
         const char *cn = mcgk_mikey_cs_id_name(r->cs_ids[i]);
         printf("cs_id = %u (%s)\n", r->cs_ids[i], cn != NULL ? cn : "?");
@@ -296,16 +84,16 @@ static void print_result(const mcgk_gmk_result *r, int show_key)
                (p->status & MCGK_KP_STATUS_SEC_GATEWAY) ? ", shared with a security gateway"
                                                         : "");
         if (p->activation_ntp_s != 0)
-            print_ntp("activation", p->activation_ntp_s);
+            mikey_io_print_ntp("activation", p->activation_ntp_s);
         else
             printf("activation = none\n");
         if (p->expiry_ntp_s != 0)
-            print_ntp("expiry", p->expiry_ntp_s);
+            mikey_io_print_ntp("expiry", p->expiry_ntp_s);
         else
             printf("expiry = none\n");
-        print_text("text", p->text, p->text_len);
+        mikey_io_print_text("text", p->text, p->text_len);
         for (size_t i = 0; i < p->n_groups; i++)
-            print_text("group", p->groups[i].id, p->groups[i].len);
+            mikey_io_print_text("group", p->groups[i].id, p->groups[i].len);
     }
     printf("reply = %d %s\n", r->reply.sip_status, r->reply.reason);
     if (show_key && !r->revoked)
@@ -422,18 +210,18 @@ static mcgk_err open_config(const cli_args *a, open_state *s, mcgk_gmk_open_cfg 
     s->certs = calloc(MAX_TRUST + 1, sizeof *s->certs);
     if (s->certs == NULL)
         return MCGK_ERR_NO_MEMORY;
-    mcgk_err e = load_certs(kc, s->certs, 1, &s->n_certs, now);
+    mcgk_err e = mikey_io_load_certs(kc, s->certs, 1, &s->n_certs, now);
     if (e == MCGK_OK && cli_has(a, "trust")) {
         char buf[4096], *items[MAX_TRUST];
         snprintf(buf, sizeof buf, "%s", cli_get(a, "trust"));
-        size_t n = split_list(buf, items, MAX_TRUST);
+        size_t n = mikey_io_split_list(buf, items, MAX_TRUST);
         for (size_t i = 0; i < n && e == MCGK_OK; i++)
-            e = load_certs(items[i], s->certs, MAX_TRUST + 1, &s->n_certs, now);
+            e = mikey_io_load_certs(items[i], s->certs, MAX_TRUST + 1, &s->n_certs, now);
     }
     if (e == MCGK_OK)
         e = mcgk_sakke_community_new(s->certs[0].pub_enc_key, &s->community);
     if (e == MCGK_OK)
-        e = load_keysets(kf, &s->keys);
+        e = mikey_io_load_keysets(kf, &s->keys);
     if (e != MCGK_OK)
         return e;
     const char *user = cli_has(a, "user") ? cli_get(a, "user") : s->keys.keysets[0].user_uri;
@@ -442,9 +230,9 @@ static mcgk_err open_config(const cli_args *a, open_state *s, mcgk_gmk_open_cfg 
         return e;
 
     mcgk_gmk_open_cfg_init(cfg);
-    kms_view(&s->certs[0], s->community, &s->own_kms);
+    mikey_io_kms_view(&s->certs[0], s->community, &s->own_kms);
     for (size_t i = 0; i < s->n_certs; i++)
-        kms_view(&s->certs[i], i == 0 ? s->community : NULL, &s->trusted[i]);
+        mikey_io_kms_view(&s->certs[i], i == 0 ? s->community : NULL, &s->trusted[i]);
     cfg->own_uri = user;
     cfg->own_kms = &s->own_kms;
     cfg->own_keys = s->own;
@@ -455,7 +243,7 @@ static mcgk_err open_config(const cli_args *a, open_state *s, mcgk_gmk_open_cfg 
         s->lists[0] = strdup(cli_get(a, "gms"));
         if (s->lists[0] == NULL)
             return MCGK_ERR_NO_MEMORY;
-        cfg->n_authorised_gms = split_list(s->lists[0], s->gms, MAX_LIST);
+        cfg->n_authorised_gms = mikey_io_split_list(s->lists[0], s->gms, MAX_LIST);
         cfg->authorised_gms = (const char *const *)s->gms;
     }
     if (cli_has(a, "group")) {
@@ -463,7 +251,7 @@ static mcgk_err open_config(const cli_args *a, open_state *s, mcgk_gmk_open_cfg 
         s->lists[1] = strdup(cli_get(a, "group"));
         if (s->lists[1] == NULL)
             return MCGK_ERR_NO_MEMORY;
-        size_t n = split_list(s->lists[1], items, MAX_LIST);
+        size_t n = mikey_io_split_list(s->lists[1], items, MAX_LIST);
         for (size_t i = 0; i < n; i++) {
             char *eq = strchr(items[i], '=');
             if (eq == NULL || eq == items[i] || eq[1] == '\0') {
@@ -480,7 +268,7 @@ static mcgk_err open_config(const cli_args *a, open_state *s, mcgk_gmk_open_cfg 
     if (cli_has(a, "purposes")) {
         char buf[256], *items[8];
         snprintf(buf, sizeof buf, "%s", cli_get(a, "purposes"));
-        size_t n = split_list(buf, items, 8);
+        size_t n = mikey_io_split_list(buf, items, 8);
         for (size_t i = 0; i < n; i++) {
             unsigned tag;
             if (strcmp(items[i], "all") == 0) {
@@ -503,9 +291,9 @@ static mcgk_err open_config(const cli_args *a, open_state *s, mcgk_gmk_open_cfg 
 
 int mcgk_mikey_cmd_open(int argc, char **argv)
 {
-    FLAGS({"kms-cert", 1}, {"keys", 1}, {"user", 1}, {"trust", 1}, {"gms", 1}, {"group", 1},
-          {"purposes", 1}, {"legacy-params", 0}, {"initiator", 1}, {"now", 1},
-          {"window-past", 1}, {"window-future", 1}, {"show-key", 0});
+    MIKEY_IO_FLAGS({"kms-cert", 1}, {"keys", 1}, {"user", 1}, {"trust", 1}, {"gms", 1},
+                   {"group", 1}, {"purposes", 1}, {"legacy-params", 0}, {"initiator", 1},
+                   {"now", 1}, {"window-past", 1}, {"window-future", 1}, {"show-key", 0});
     if (a.npositional != 1) {
         fprintf(stderr, "mcgk mikey open: give one FILE, or - for standard input (see --help)\n");
         return cli_fail(MCGK_ERR_USAGE);
@@ -523,7 +311,7 @@ int mcgk_mikey_cmd_open(int argc, char **argv)
     }
     e = open_config(&a, s, &cfg, now);
     if (e == MCGK_OK)
-        e = read_message(a.positional[0], &s->msg, &s->msg_len);
+        e = mikey_io_read_message(a.positional[0], &s->msg, &s->msg_len);
     int rc;
     if (e != MCGK_OK) {
         rc = cli_fail(e);
@@ -630,31 +418,6 @@ static void seal_state_free(seal_state *s)
     mcgk_wipe(s, sizeof *s);
 }
 
-/* The GMS's signer for the key period of t (R-001-02 / R-003-02: its own key set). */
-static mcgk_err gms_signer(seal_state *s, const char *gms, uint64_t t_ntp)
-{
-    uint64_t period;
-    mcgk_err e = mcgk_kms_cert_period(&s->certs[0], t_ntp, &period, NULL, NULL);
-    if (e != MCGK_OK)
-        return e;
-    for (size_t i = 0; i < s->keys.n_keysets; i++) {
-        mcgk_kms_keyset *ks = &s->keys.keysets[i];
-        if (strcmp(ks->user_uri, gms) != 0 || ks->key_period_no != period)
-            continue;
-        e = mcgk_kms_keyset_check(&s->certs[0], s->gms_comm, ks, gms, period);
-        if (e == MCGK_OK)
-            e = mcgk_eccsi_signer_init(&s->signer, s->certs[0].pub_auth_key, ks->user_id,
-                                       MCGK_UID_LEN, ks->ssk, ks->pvt);
-        if (e != MCGK_OK)
-            fprintf(stderr, "key set of %s for period %llu: %s\n", gms,
-                    (unsigned long long)period, mcgk_strerror(e));
-        return e;
-    }
-    fprintf(stderr, "no key set of %s for key period %llu in --keys\n", gms,
-            (unsigned long long)period);
-    return MCGK_ERR_NO_KEYS;
-}
-
 static mcgk_err seal_params(const cli_args *a, seal_state *s, unsigned purpose)
 {
     mcgk_err e;
@@ -693,7 +456,7 @@ static mcgk_err seal_params(const cli_args *a, seal_state *s, unsigned purpose)
         s->groups = strdup(cli_get(a, "groups"));
         if (s->groups == NULL)
             return MCGK_ERR_NO_MEMORY;
-        size_t n = split_list(s->groups, items, MAX_LIST);
+        size_t n = mikey_io_split_list(s->groups, items, MAX_LIST);
         for (size_t i = 0; i < n; i++)
             if ((e = mcgk_key_params_add_group(&s->params, items[i], strlen(items[i]))) !=
                 MCGK_OK) {
@@ -702,47 +465,6 @@ static mcgk_err seal_params(const cli_args *a, seal_state *s, unsigned purpose)
             }
     }
     return MCGK_OK;
-}
-
-static mcgk_err seal_write(const cli_args *a, const uint8_t *msg, size_t len)
-{
-    const char *fmt = cli_has(a, "format") ? cli_get(a, "format") : "base64";
-    char *text = NULL;
-    size_t tl = 0;
-    const void *data = msg;
-    size_t dl = len;
-    mcgk_err e = MCGK_OK;
-    if (strcmp(fmt, "base64") == 0) {
-        size_t cap = mcgk_base64_encoded_len(len) + 2;
-        text = malloc(cap);
-        e = text != NULL ? mcgk_base64_encode(msg, len, text, cap, &tl) : MCGK_ERR_NO_MEMORY;
-    } else if (strcmp(fmt, "sdp") == 0) {
-        e = mcgk_mikey_sdp_attr(msg, len, NULL, 0, &tl);
-        text = e == MCGK_OK ? malloc(tl + 2) : NULL;
-        if (e == MCGK_OK)
-            e = text != NULL ? mcgk_mikey_sdp_attr(msg, len, text, tl + 2, &tl)
-                             : MCGK_ERR_NO_MEMORY;
-    } else if (strcmp(fmt, "binary") != 0) {
-        fprintf(stderr, "--format: base64, binary or sdp\n");
-        return MCGK_ERR_USAGE;
-    }
-    if (e == MCGK_OK && text != NULL) {
-        text[tl++] = '\n';
-        data = text;
-        dl = tl;
-    }
-    if (e == MCGK_OK) {
-        const char *out = cli_get(a, "out");
-        if (out != NULL) {
-            e = mcgk_file_write_private(out, data, dl, 0);
-            if (e != MCGK_OK)
-                fprintf(stderr, "cannot write %s\n", out);
-        } else if (fwrite(data, 1, dl, stdout) != dl || fflush(stdout) != 0) {
-            e = MCGK_ERR_IO;
-        }
-    }
-    free(text);
-    return e;
 }
 
 static mcgk_err seal_run(const cli_args *a, seal_state *s)
@@ -766,19 +488,20 @@ static mcgk_err seal_run(const cli_args *a, seal_state *s)
     s->certs = calloc(2, sizeof *s->certs);
     if (s->certs == NULL)
         return MCGK_ERR_NO_MEMORY;
-    e = load_certs(kc, s->certs, 1, &s->n_certs, now);
+    e = mikey_io_load_certs(kc, s->certs, 1, &s->n_certs, now);
     if (e == MCGK_OK && cli_has(a, "user-kms-cert"))
-        e = load_certs(cli_get(a, "user-kms-cert"), s->certs, 2, &s->n_certs, now);
+        e = mikey_io_load_certs(cli_get(a, "user-kms-cert"), s->certs, 2, &s->n_certs, now);
     if (e == MCGK_OK)
         e = mcgk_sakke_community_new(s->certs[0].pub_enc_key, &s->gms_comm);
     if (e == MCGK_OK && s->n_certs == 2)
         e = mcgk_sakke_community_new(s->certs[1].pub_enc_key, &s->user_comm);
     if (e == MCGK_OK)
-        e = load_keysets(kf, &s->keys);
+        e = mikey_io_load_keysets(kf, &s->keys);
     if (e != MCGK_OK)
         return e;
     const char *gms = cli_has(a, "gms") ? cli_get(a, "gms") : s->keys.keysets[0].user_uri;
-    if ((e = gms_signer(s, gms, t_ntp)) != MCGK_OK)
+    if ((e = mikey_io_signer(&s->certs[0], s->gms_comm, &s->keys, gms, t_ntp, &s->signer)) !=
+        MCGK_OK)
         return e;
 
     /* the key: given or fresh (ts33180.md §0) */
@@ -787,7 +510,7 @@ static mcgk_err seal_run(const cli_args *a, seal_state *s)
         return e;
     s->rand_len = MCGK_GMK_RAND_LEN;
     if ((cli_has(a, "gmk") && (e = cli_hex_fixed(a, "gmk", s->gmk, MCGK_KEY_LEN)) != MCGK_OK) ||
-        (cli_has(a, "gmk-id") && (e = u32_hex_flag(a, "gmk-id", &key_id)) != MCGK_OK))
+        (cli_has(a, "gmk-id") && (e = mikey_io_u32_hex_flag(a, "gmk-id", &key_id)) != MCGK_OK))
         return e;
     if (cli_has(a, "rand")) {
         uint8_t *r = NULL;
@@ -812,9 +535,9 @@ static mcgk_err seal_run(const cli_args *a, seal_state *s)
         return e;
 
     mcgk_gmk_kms gms_kms, user_kms;
-    kms_view(&s->certs[0], s->gms_comm, &gms_kms);
+    mikey_io_kms_view(&s->certs[0], s->gms_comm, &gms_kms);
     if (s->n_certs == 2)
-        kms_view(&s->certs[1], s->user_comm, &user_kms);
+        mikey_io_kms_view(&s->certs[1], s->user_comm, &user_kms);
     mcgk_gmk_build_cfg bc;
     memset(&bc, 0, sizeof bc);
     bc.key = s->gmk;
@@ -839,7 +562,7 @@ static mcgk_err seal_run(const cli_args *a, seal_state *s)
     e = mcgk_gmk_build_one(&s->ctx, &mb, mcgk_rng_system(), s->msg, sizeof s->msg, &len, &guk);
     if (e != MCGK_OK)
         return e;
-    e = seal_write(a, s->msg, len);
+    e = mikey_io_write_message(a, s->msg, len);
     if (e != MCGK_OK)
         return e;
     fprintf(stderr, "key_id = %08x\n%s = %08x\nlength = %zu\n", key_id,
@@ -855,11 +578,12 @@ static mcgk_err seal_run(const cli_args *a, seal_state *s)
 
 int mcgk_mikey_cmd_seal(int argc, char **argv)
 {
-    FLAGS({"kms-cert", 1}, {"keys", 1}, {"gms", 1}, {"user", 1}, {"user-kms-cert", 1},
-          {"purpose", 1}, {"gmk", 1}, {"gmk-id", 1}, {"rand", 1}, {"time", 1}, {"no-params", 0},
-          {"revoked", 0}, {"gateway", 0}, {"activation", 1}, {"expiry", 1}, {"text", 1},
-          {"groups", 1}, {"sakke-to-self", 0}, {"hide-initiator", 0}, {"hide-responder", 0},
-          {"empty-map", 0}, {"cs-id", 1}, {"format", 1}, {"out", 1}, {"show-key", 0});
+    MIKEY_IO_FLAGS({"kms-cert", 1}, {"keys", 1}, {"gms", 1}, {"user", 1}, {"user-kms-cert", 1},
+                   {"purpose", 1}, {"gmk", 1}, {"gmk-id", 1}, {"rand", 1}, {"time", 1},
+                   {"no-params", 0}, {"revoked", 0}, {"gateway", 0}, {"activation", 1},
+                   {"expiry", 1}, {"text", 1}, {"groups", 1}, {"sakke-to-self", 0},
+                   {"hide-initiator", 0}, {"hide-responder", 0}, {"empty-map", 0}, {"cs-id", 1},
+                   {"format", 1}, {"out", 1}, {"show-key", 0});
     if (a.npositional != 0) {
         fprintf(stderr, "mcgk mikey seal: unexpected argument '%s' (see --help)\n",
                 a.positional[0]);

@@ -84,7 +84,8 @@ typedef enum mcgk_err {
     MCGK_ERR_VALIDITY = 51,         /* a KMS certificate or key set is outside its validity time */
 
     /* GMK I_MESSAGE receiver checklist (TS 33.180 §5.2, Annex E; ts33180.md §9) */
-    MCGK_ERR_MIKEY_PROFILE = 52,    /* well-formed MIKEY, but not the TS 33.180 Annex E profile */
+    MCGK_ERR_MIKEY_PROFILE = 52,    /* well-formed MIKEY, but not the profile expected (TS 33.180
+                                       Annex E; the ProSe GSK profile of mcgk/gsk_message.h) */
     MCGK_ERR_KEY_PURPOSE = 53,      /* key identifier purpose tag not the one expected (GMK: 0) */
     MCGK_ERR_TIMESTAMP = 54,        /* MIKEY timestamp outside the accepted window */
     MCGK_ERR_REPLAY = 55,           /* the same (sender, timestamp, CSB ID) was accepted before */
@@ -112,10 +113,17 @@ typedef enum mcgk_err {
 
     /* Media protection: MCData protected payloads, SRTP/SRTCP under the GMK (src/media/) */
     MCGK_ERR_PAYLOAD_AUTH = 75,  /* protected payload (§8.5.4) tag does not verify */
-    MCGK_ERR_UNKNOWN_KEY_ID = 76, /* no key held for that key ID (GMK-ID in an MKI, DPPK-ID) */
+    MCGK_ERR_UNKNOWN_KEY_ID = 76, /* no key held under that key identifier (GMK-ID in an MKI,
+                                     DPPK-ID, the IDRpsk of a GSK message) */
     MCGK_ERR_SRTP_AUTH = 77,     /* SRTP/SRTCP packet does not authenticate: wrong key, tampered */
     MCGK_ERR_KEY_USAGE = 78,     /* key not held for this use (media, floor control, data) */
     MCGK_ERR_SRTP = 79,          /* libsrtp failed for another reason (see the local log) */
+
+    /* ProSe GSK message: MIKEY pre-shared-key mode under the GMK (mcgk/gsk_message.h) */
+    MCGK_ERR_MAC = 80,                /* the KEMAC MAC does not verify (RFC 3830 §6.2): wrong key or
+                                         tampered */
+    MCGK_ERR_KEY_DATA = 81,           /* the decrypted KEMAC is not the one key of the profile */
+    MCGK_ERR_UNSIGNED = 82,           /* a signature is required but the message carries none */
 
     MCGK_ERR__COUNT                 /* keep last */
 } mcgk_err;

@@ -61,7 +61,7 @@ static const struct err_text k_errors[MCGK_ERR__COUNT] = {
     [MCGK_ERR_MIKEY_PAYLOAD_TYPE] = {"mikey-payload-type", "unknown or misplaced MIKEY payload type"},
     [MCGK_ERR_MIKEY_CS_MAP] = {"mikey-cs-map", "MIKEY CS ID map inconsistent with #CS"},
     [MCGK_ERR_VALIDITY] = {"validity", "outside its validity time"},
-    [MCGK_ERR_MIKEY_PROFILE] = {"mikey-profile", "MIKEY message does not follow the TS 33.180 Annex E profile"},
+    [MCGK_ERR_MIKEY_PROFILE] = {"mikey-profile", "MIKEY message does not follow the expected profile (TS 33.180 Annex E, ProSe GSK)"},
     [MCGK_ERR_KEY_PURPOSE] = {"key-purpose", "key identifier has an unexpected purpose tag"},
     [MCGK_ERR_TIMESTAMP] = {"timestamp", "MIKEY timestamp outside the accepted window"},
     [MCGK_ERR_REPLAY] = {"replay", "message already received (replay)"},
@@ -85,10 +85,13 @@ static const struct err_text k_errors[MCGK_ERR__COUNT] = {
     [MCGK_ERR_SIP_TXN_STATE] = {"sip-txn-state", "the SIP transaction was already answered"},
     [MCGK_ERR_SIP_CLOSED] = {"sip-closed", "the SIP endpoint shut down"},
     [MCGK_ERR_PAYLOAD_AUTH] = {"payload-auth", "protected payload does not authenticate (wrong key or tampered)"},
-    [MCGK_ERR_UNKNOWN_KEY_ID] = {"unknown-key-id", "no key held for that key identifier"},
+    [MCGK_ERR_UNKNOWN_KEY_ID] = {"unknown-key-id", "no key held under that key identifier"},
     [MCGK_ERR_SRTP_AUTH] = {"srtp-auth", "SRTP/SRTCP packet does not authenticate (wrong key or tampered)"},
     [MCGK_ERR_KEY_USAGE] = {"key-usage", "key not held for this use (media, floor control or data)"},
     [MCGK_ERR_SRTP] = {"srtp", "libsrtp failed"},
+    [MCGK_ERR_MAC] = {"mac", "MIKEY KEMAC MAC does not verify (wrong key or tampered)"},
+    [MCGK_ERR_KEY_DATA] = {"key-data", "decrypted MIKEY key data is not the key the profile expects"},
+    [MCGK_ERR_UNSIGNED] = {"unsigned", "a signature is required but the message carries none"},
 };
 
 const char *mcgk_err_name(mcgk_err e)

@@ -90,21 +90,12 @@ static mcgk_err ctx_fill(mcgk_gmk_ctx *ctx, const mcgk_gmk_build_cfg *cfg)
     ctx->map = cfg->map;
     ctx->cs_id = cfg->cs_id;
 
-    /* E.1.1: the GMS signs with the UID of its URI for the key period of the message time */
-    uint64_t period_no;
-    mcgk_err e = gmk_period(cfg->gms_kms, cfg->ts_ntp_s, &period_no);
+    /* E.1.1: the GMS signs with the UID of its URI for the key period of the message time;
+       the signer's cached HS binds its key set to that UID (RFC 6507 §5.1.1 step 3) */
+    mcgk_err e = gmk_signer_uid(cfg->gms_kms, cfg->gms_uri, gms_len, cfg->ts_ntp_s, cfg->signer,
+                                ctx->gms_uid);
     if (e != MCGK_OK)
         return e;
-    e = gmk_uid(cfg->gms_uri, gms_len, cfg->gms_kms, period_no, ctx->gms_uid);
-    if (e != MCGK_OK)
-        return e;
-    /* the signer's cached HS binds its key set to one identity (RFC 6507 §5.1.1 step 3) */
-    uint8_t hs[MCGK_ECCSI_HASH_LEN];
-    e = mcgk_eccsi_hs(cfg->gms_kms->kpak, ctx->gms_uid, MCGK_UID_LEN, cfg->signer->pvt, hs);
-    if (e != MCGK_OK)
-        return e;
-    if (memcmp(hs, cfg->signer->hs, sizeof hs) != 0)
-        return MCGK_ERR_KEYSET_MISMATCH;
 
     if (cfg->params != NULL) {
         e = mcgk_key_params_encode(cfg->params, ctx->kp_content, sizeof ctx->kp_content,
@@ -162,16 +153,6 @@ typedef struct member_vals {
     size_t env_len;
 } member_vals;
 
-static void add_idr(mcgk_mikey_msg *m, uint8_t role, uint8_t id_type, const void *data, size_t len)
-{
-    mcgk_mikey_payload *p = &m->payloads[m->n_payloads++];
-    p->type = MCGK_MIKEY_PT_IDR;
-    p->u.idr.role = role;
-    p->u.idr.id_type = id_type;
-    p->u.idr.len = (uint16_t)len;
-    p->u.idr.data = data;
-}
-
 /* TS 33.180 Annex E.2: the records of one member's message (SIGN left to fill) */
 static void fill_msg(const mcgk_gmk_ctx *ctx, const member_vals *v, mcgk_mikey_msg *m)
 {
@@ -211,16 +192,16 @@ static void fill_msg(const mcgk_gmk_ctx *ctx, const member_vals *v, mcgk_mikey_m
 
     /* E.2 rows 4-7; E.7 replaces the URIs by UIDs */
     if (ctx->hide_initiator)
-        add_idr(m, MCGK_MIKEY_ROLE_IDRUIDI, MCGK_MIKEY_UID_ID_TYPE, ctx->gms_uid, MCGK_UID_LEN);
+        gmk_add_idr(m, MCGK_MIKEY_ROLE_IDRUIDI, MCGK_MIKEY_UID_ID_TYPE, ctx->gms_uid, MCGK_UID_LEN);
     else
-        add_idr(m, MCGK_MIKEY_ROLE_IDRI, MCGK_MIKEY_IDTYPE_URI, ctx->gms_uri, ctx->gms_uri_len);
+        gmk_add_idr(m, MCGK_MIKEY_ROLE_IDRI, MCGK_MIKEY_IDTYPE_URI, ctx->gms_uri, ctx->gms_uri_len);
     if (ctx->hide_responder)
-        add_idr(m, MCGK_MIKEY_ROLE_IDRUIDR, MCGK_MIKEY_UID_ID_TYPE, v->uid, MCGK_UID_LEN);
+        gmk_add_idr(m, MCGK_MIKEY_ROLE_IDRUIDR, MCGK_MIKEY_UID_ID_TYPE, v->uid, MCGK_UID_LEN);
     else
-        add_idr(m, MCGK_MIKEY_ROLE_IDRR, MCGK_MIKEY_IDTYPE_URI, v->uri, v->uri_len);
-    add_idr(m, MCGK_MIKEY_ROLE_IDRKMSI, MCGK_MIKEY_IDTYPE_URI, ctx->gms_kms->kms_uri,
+        gmk_add_idr(m, MCGK_MIKEY_ROLE_IDRR, MCGK_MIKEY_IDTYPE_URI, v->uri, v->uri_len);
+    gmk_add_idr(m, MCGK_MIKEY_ROLE_IDRKMSI, MCGK_MIKEY_IDTYPE_URI, ctx->gms_kms->kms_uri,
             strlen(ctx->gms_kms->kms_uri));
-    add_idr(m, MCGK_MIKEY_ROLE_IDRKMSR, MCGK_MIKEY_IDTYPE_URI, v->kms->kms_uri,
+    gmk_add_idr(m, MCGK_MIKEY_ROLE_IDRKMSR, MCGK_MIKEY_IDTYPE_URI, v->kms->kms_uri,
             strlen(v->kms->kms_uri));
 
     if (ctx->map == MCGK_GMK_MAP_GENERIC) {

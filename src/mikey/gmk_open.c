@@ -112,11 +112,6 @@ void mcgk_gmk_reply_for(mcgk_err outcome, mcgk_gmk_reply *r)
 
 /* ---- step 1: the TS 33.180 Annex E profile over a parsed message -------------------- */
 
-static int is_uri_idr(const mcgk_mikey_idr *d)
-{
-    return d->id_type == MCGK_MIKEY_IDTYPE_URI && d->len >= 1 && d->len <= MCGK_GMK_URI_MAX;
-}
-
 static int is_uid_idr(const mcgk_mikey_idr *d)
 {
     /* E.7: a 32-octet UID; ID type 1 (Streamwide) or 2 (byte string) accepted (mikey.md §5) */
@@ -131,46 +126,38 @@ static int sakke_ok(const mcgk_mikey_sakke *s)
            s->id_scheme == MCGK_MIKEY_SAKKE_SCHEME_3GPP_UID && s->len == MCGK_SAKKE_ENCAP_LEN;
 }
 
-/* set *slot once; a second occurrence is off-profile */
-#define ONCE(slot, value)                                                         \
-    do {                                                                          \
-        if ((slot) != NULL)                                                       \
-            return MCGK_ERR_MIKEY_PROFILE;                                        \
-        (slot) = (value);                                                         \
-    } while (0)
-
 static mcgk_err check_idr(const mcgk_mikey_idr *d, view *v)
 {
     switch (d->role) {
     case MCGK_MIKEY_ROLE_IDRI:
-        if (!is_uri_idr(d))
+        if (!gmk_is_uri_idr(d))
             return MCGK_ERR_MIKEY_PROFILE;
-        ONCE(v->idri, d);
+        GMK_ONCE(v->idri, d);
         return MCGK_OK;
     case MCGK_MIKEY_ROLE_IDRR:
-        if (!is_uri_idr(d))
+        if (!gmk_is_uri_idr(d))
             return MCGK_ERR_MIKEY_PROFILE;
-        ONCE(v->idrr, d);
+        GMK_ONCE(v->idrr, d);
         return MCGK_OK;
     case MCGK_MIKEY_ROLE_IDRKMSI:
-        if (!is_uri_idr(d))
+        if (!gmk_is_uri_idr(d))
             return MCGK_ERR_MIKEY_PROFILE;
-        ONCE(v->kmsi, d);
+        GMK_ONCE(v->kmsi, d);
         return MCGK_OK;
     case MCGK_MIKEY_ROLE_IDRKMSR:
-        if (!is_uri_idr(d))
+        if (!gmk_is_uri_idr(d))
             return MCGK_ERR_MIKEY_PROFILE;
-        ONCE(v->kmsr, d);
+        GMK_ONCE(v->kmsr, d);
         return MCGK_OK;
     case MCGK_MIKEY_ROLE_IDRUIDI:
         if (!is_uid_idr(d))
             return MCGK_ERR_MIKEY_PROFILE;
-        ONCE(v->idruidi, d);
+        GMK_ONCE(v->idruidi, d);
         return MCGK_OK;
     case MCGK_MIKEY_ROLE_IDRUIDR:
         if (!is_uid_idr(d))
             return MCGK_ERR_MIKEY_PROFILE;
-        ONCE(v->idruidr, d);
+        GMK_ONCE(v->idruidr, d);
         return MCGK_OK;
     default: /* IDRkms, IDRpsk, IDRapp: not part of the profile */
         return MCGK_ERR_MIKEY_PROFILE;
@@ -191,12 +178,12 @@ static mcgk_err check_profile(const mcgk_mikey_msg *m, view *v)
         case MCGK_MIKEY_PT_T: /* E.1.1 (33.179): NTP-UTC, 64 bits */
             if (p->u.t.ts_type != MCGK_MIKEY_TS_NTP_UTC)
                 return MCGK_ERR_MIKEY_PROFILE;
-            ONCE(v->t, &p->u.t);
+            GMK_ONCE(v->t, &p->u.t);
             break;
         case MCGK_MIKEY_PT_RAND: /* RFC 3830 §6.11: at least 16 octets recommended */
             if (p->u.rand.len < MCGK_GMK_RAND_LEN)
                 return MCGK_ERR_MIKEY_PROFILE;
-            ONCE(v->rand, &p->u.rand);
+            GMK_ONCE(v->rand, &p->u.rand);
             break;
         case MCGK_MIKEY_PT_IDR:
             e = check_idr(&p->u.idr, v);
@@ -208,15 +195,15 @@ static mcgk_err check_profile(const mcgk_mikey_msg *m, view *v)
         case MCGK_MIKEY_PT_SAKKE:
             if (!sakke_ok(&p->u.sakke))
                 return MCGK_ERR_MIKEY_PROFILE;
-            ONCE(v->sakke, &p->u.sakke);
+            GMK_ONCE(v->sakke, &p->u.sakke);
             break;
         case MCGK_MIKEY_PT_GENERAL_EXT:
             if (p->u.genext.type == MCGK_MIKEY_EXT_SAKKE_TO_SELF) { /* E.5 */
                 if (!sakke_ok(&p->u.genext.sakke))
                     return MCGK_ERR_MIKEY_PROFILE;
-                ONCE(v->self, &p->u.genext);
+                GMK_ONCE(v->self, &p->u.genext);
             } else if (p->u.genext.type == MCGK_MIKEY_EXT_KEY_PARAMS) { /* E.6 */
-                ONCE(v->kp, &p->u.genext);
+                GMK_ONCE(v->kp, &p->u.genext);
             }
             /* other extension types carry nothing for this receiver (RFC 3830 §6.15) */
             break;
@@ -224,7 +211,7 @@ static mcgk_err check_profile(const mcgk_mikey_msg *m, view *v)
             if (p->u.sign.s_type != MCGK_MIKEY_SIGN_ECCSI ||
                 p->u.sign.len != MCGK_MIKEY_SIGN_ECCSI_LEN)
                 return MCGK_ERR_MIKEY_PROFILE;
-            ONCE(v->sign, &p->u.sign);
+            GMK_ONCE(v->sign, &p->u.sign);
             break;
         default: /* KEMAC, V, ERR, ID, CERT ...: not in a MIKEY-SAKKE GMK message */
             return MCGK_ERR_MIKEY_PROFILE;
@@ -241,31 +228,13 @@ static mcgk_err check_profile(const mcgk_mikey_msg *m, view *v)
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
-static int bytes_eq_str(const uint8_t *p, size_t n, const char *s)
-{
-    size_t sl = gmk_uri_len(s);
-    return sl == n && sl > 0 && memcmp(p, s, n) == 0;
-}
-
-/* The NTP era of a 32-bit seconds value: the candidate closest to now (RFC 5905 §6). */
-static uint64_t resolve_era(uint32_t sec, uint64_t now_ntp_s)
-{
-    const uint64_t era = 1ull << 32;
-    uint64_t base = now_ntp_s & ~(era - 1);
-    uint64_t best = base + sec;
-    if (best > now_ntp_s + era / 2 && best >= era)
-        best -= era;
-    else if (best + era / 2 < now_ntp_s)
-        best += era;
-    return best;
-}
-
 static const mcgk_gmk_kms *find_kms(const mcgk_gmk_open_cfg *cfg, const uint8_t *uri, size_t n)
 {
     for (size_t i = 0; i < cfg->n_trusted; i++)
-        if (gmk_kms_usable(&cfg->trusted[i], 1) && bytes_eq_str(uri, n, cfg->trusted[i].kms_uri))
+        if (gmk_kms_usable(&cfg->trusted[i], 1) &&
+            gmk_bytes_eq_str(uri, n, cfg->trusted[i].kms_uri))
             return &cfg->trusted[i];
-    if (gmk_kms_usable(cfg->own_kms, 1) && bytes_eq_str(uri, n, cfg->own_kms->kms_uri))
+    if (gmk_kms_usable(cfg->own_kms, 1) && gmk_bytes_eq_str(uri, n, cfg->own_kms->kms_uri))
         return cfg->own_kms;
     return NULL;
 }
@@ -298,7 +267,7 @@ static mcgk_err find_gms(const mcgk_gmk_open_cfg *cfg, const view *v, const mcgk
         if (cl == 0)
             continue;
         if (v->idri != NULL) {
-            if (bytes_eq_str(v->idri->data, v->idri->len, c)) {
+            if (gmk_bytes_eq_str(v->idri->data, v->idri->len, c)) {
                 *gms = c;
                 return MCGK_OK;
             }
@@ -324,19 +293,14 @@ static mcgk_err check_groups(const mcgk_gmk_open_cfg *cfg, const mcgk_key_params
         int ok = 0;
         for (size_t i = 0; i < cfg->n_groups && !ok; i++) {
             const mcgk_gmk_group_gms *c = &cfg->groups[i];
-            ok = bytes_eq_str((const uint8_t *)kp->groups[g].id, kp->groups[g].len, c->group_id) &&
+            ok = gmk_bytes_eq_str((const uint8_t *)kp->groups[g].id, kp->groups[g].len,
+                                  c->group_id) &&
                  gmk_uri_len(c->gms_uri) > 0 && strcmp(c->gms_uri, gms) == 0;
         }
         if (!ok)
             return MCGK_ERR_NOT_AUTHORISED;
     }
     return MCGK_OK;
-}
-
-static void copy_str(char *dst, const uint8_t *src, size_t n)
-{
-    memcpy(dst, src, n);
-    dst[n] = '\0';
 }
 
 /* ---- the checklist ------------------------------------------------------------------ */
@@ -379,11 +343,11 @@ static mcgk_err run(const mcgk_gmk_open_cfg *cfg, const uint8_t *msg, size_t len
     /* 3. the timestamp within the window; own keys for its key period (§5.3) */
     uint64_t now_ntp_s = now_unix_s + MCGK_NTP_UNIX_OFFSET_S;
     r->ts_ntp64 = v->t->value;
-    r->ts_ntp_s = resolve_era((uint32_t)(v->t->value >> 32), now_ntp_s);
     uint32_t ts_frac = (uint32_t)(v->t->value & 0xFFFFFFFFu);
-    if ((r->ts_ntp_s < now_ntp_s && now_ntp_s - r->ts_ntp_s > cfg->window_past_s) ||
-        (r->ts_ntp_s > now_ntp_s && r->ts_ntp_s - now_ntp_s > cfg->window_future_s))
-        return MCGK_ERR_TIMESTAMP;
+    e = gmk_check_time(v->t->value, now_ntp_s, cfg->window_past_s, cfg->window_future_s,
+                       &r->ts_ntp_s);
+    if (e != MCGK_OK)
+        return e;
     e = gmk_period(cfg->own_kms, r->ts_ntp_s, &r->own_period_no);
     if (e != MCGK_OK)
         return e;
@@ -398,12 +362,12 @@ static mcgk_err run(const mcgk_gmk_open_cfg *cfg, const uint8_t *msg, size_t len
     const mcgk_gmk_kms *skms = find_kms(cfg, v->kmsi->data, v->kmsi->len);
     if (skms == NULL)
         return MCGK_ERR_UNKNOWN_KMS;
-    copy_str(r->sender_kms_uri, v->kmsi->data, v->kmsi->len);
+    gmk_copy_str(r->sender_kms_uri, v->kmsi->data, v->kmsi->len);
     e = gmk_period(skms, r->ts_ntp_s, &r->sender_period_no);
     if (e != MCGK_OK)
         return e;
     if (v->idri != NULL) {
-        copy_str(r->sender_uri, v->idri->data, v->idri->len);
+        gmk_copy_str(r->sender_uri, v->idri->data, v->idri->len);
         e = gmk_uid(r->sender_uri, v->idri->len, skms, r->sender_period_no, r->sender_uid);
         if (e != MCGK_OK)
             return e;
@@ -426,7 +390,7 @@ static mcgk_err run(const mcgk_gmk_open_cfg *cfg, const uint8_t *msg, size_t len
         if (e != MCGK_OK)
             return e;
         if (r->sender_hidden)
-            copy_str(r->sender_uri, (const uint8_t *)gms, strlen(gms));
+            gmk_copy_str(r->sender_uri, (const uint8_t *)gms, strlen(gms));
     }
 
     /* 6. ECCSI signature by the initiator's UID over everything before it, SIGN header
@@ -444,8 +408,8 @@ static mcgk_err run(const mcgk_gmk_open_cfg *cfg, const uint8_t *msg, size_t len
     e = gmk_uid(cfg->own_uri, own_len, cfg->own_kms, r->own_period_no, own_uid);
     if (e != MCGK_OK)
         return e;
-    if (!bytes_eq_str(v->kmsr->data, v->kmsr->len, cfg->own_kms->kms_uri) ||
-        (v->idrr != NULL && !bytes_eq_str(v->idrr->data, v->idrr->len, cfg->own_uri)) ||
+    if (!gmk_bytes_eq_str(v->kmsr->data, v->kmsr->len, cfg->own_kms->kms_uri) ||
+        (v->idrr != NULL && !gmk_bytes_eq_str(v->idrr->data, v->idrr->len, cfg->own_uri)) ||
         (v->idruidr != NULL && memcmp(v->idruidr->data, own_uid, MCGK_UID_LEN) != 0))
         return MCGK_ERR_NOT_FOR_ME;
 
@@ -507,9 +471,8 @@ static mcgk_err run(const mcgk_gmk_open_cfg *cfg, const uint8_t *msg, size_t len
 
     /* accepted: remember it against replays (only accepted messages enter the cache) */
     if (cfg->replay != NULL) {
-        uint64_t oldest = now_ntp_s > cfg->window_past_s ? now_ntp_s - cfg->window_past_s : 0;
-        e = mcgk_replay_cache_add(cfg->replay, r->sender_uid, r->ts_ntp_s, ts_frac, r->csb_id,
-                                  oldest);
+        e = gmk_replay_remember(cfg->replay, r->sender_uid, r->ts_ntp_s, ts_frac, r->csb_id,
+                                now_ntp_s, cfg->window_past_s);
         if (e != MCGK_OK)
             return e;
     }

@@ -18,6 +18,7 @@
 #include "base/ct.h"
 #include "mcgk/eccsi.h"
 #include "mcgk/gmk_message.h"
+#include "mcgk/gsk_message.h"
 #include "mcgk/kdf.h"
 #include "mcgk/key_params.h"
 #include "mcgk/mcdata.h"
@@ -284,12 +285,103 @@ static void ct_gmk(mcgk_test_prng *pr)
     mcgk_sakke_community_free(c);
 }
 
+/* The ProSe GSK message: the initiator builds it with a secret GMK, a secret GSK and a
+ * secret SSK (transport keys, AES-CM, HMAC-SHA-1, ECCSI); a member opens it with the
+ * secret GMK from its key store (MAC compared in constant time, AES-CM decryption). */
+static uint8_t g_ct_gmk[16];
+
+static int ct_lookup(void *ctx, unsigned purpose, uint32_t key_id, uint8_t key[16])
+{
+    (void)ctx;
+    (void)purpose;
+    (void)key_id;
+    memcpy(key, g_ct_gmk, 16);
+    return 1;
+}
+
+static const mcgk_gmk_kms *ct_signer_kms(void *ctx, const char *uri, const char *kms_uri)
+{
+    (void)uri;
+    (void)kms_uri;
+    return ctx;
+}
+
+static void ct_gsk(mcgk_test_prng *pr)
+{
+    mcgk_rng srng = {secret_fill, pr};
+    static const char kms_uri[] = "kms.ct.example", ue[] = "sip:ue1@ct.example";
+    const uint64_t period = 2592000, now_unix = 1700000000;
+    const uint64_t t_ntp = now_unix + MCGK_NTP_UNIX_OFFSET_S;
+    uint64_t pno = 0;
+    uint8_t ksak[32], kpak[65], uid[32], ssk[32], pvt[65], gsk[16], msg[1024];
+    size_t len = 0;
+    mcgk_err e;
+
+    CHECK_OK(mcgk_eccsi_kms_keygen(&srng, ksak, kpak));
+    mcgk_ct_declassify(kpak, sizeof kpak);
+    mcgk_gmk_kms kms = {kms_uri, period, 0, kpak, NULL};
+    CHECK_OK(mcgk_key_period_no(t_ntp, period, 0, &pno));
+    CHECK_OK(mcgk_uid(ue, sizeof ue - 1, kms_uri, sizeof kms_uri - 1, period, 0, pno, uid));
+    e = mcgk_eccsi_issue(ksak, uid, 32, &srng, ssk, pvt);
+    PUBLIC(e);
+    mcgk_ct_declassify(pvt, sizeof pvt);
+    mcgk_eccsi_signer signer;
+    e = mcgk_eccsi_signer_init(&signer, kpak, uid, 32, ssk, pvt);
+    PUBLIC(e);
+    CHECK_OK(e);
+
+    /* UE 1: secret GMK and GSK; CSB ID and RAND are drawn secret and become public */
+    mcgk_test_prng_fill(pr, g_ct_gmk, sizeof g_ct_gmk);
+    mcgk_test_prng_fill(pr, gsk, sizeof gsk);
+    mcgk_ct_poison(g_ct_gmk, sizeof g_ct_gmk);
+    mcgk_ct_poison(gsk, sizeof gsk);
+    mcgk_gsk_build_cfg bc;
+    memset(&bc, 0, sizeof bc);
+    bc.gmk = g_ct_gmk;
+    bc.gmk_id = 0x0abcdef1;
+    bc.gsk = gsk;
+    bc.ts_ntp_s = t_ntp;
+    bc.initiator_uri = ue;
+    bc.signer = &signer;
+    bc.signer_kms = &kms;
+    mcgk_gsk_sealed sealed;
+    e = mcgk_gsk_build(&bc, &srng, msg, sizeof msg, &len, &sealed);
+    PUBLIC(e);
+    CHECK_OK(e);
+    PUBLIC(len);
+    mcgk_ct_declassify(msg, len); /* the message is public */
+
+    /* a member: the GMK from its store is secret, the GSK comes out secret */
+    mcgk_gsk_open_cfg oc;
+    mcgk_gsk_open_cfg_init(&oc);
+    oc.lookup = ct_lookup;
+    oc.signer_kms = ct_signer_kms;
+    oc.signer_kms_ctx = &kms;
+    oc.require_signature = 1;
+    mcgk_gsk_result res;
+    e = mcgk_gsk_open(&oc, msg, len, now_unix, &res, NULL);
+    PUBLIC(e);
+    CHECK_OK(e);
+    mcgk_ct_declassify(res.gsk, sizeof res.gsk);
+    mcgk_ct_declassify(gsk, sizeof gsk);
+    CHECK_MEM(res.gsk, gsk, 16);
+    /* a wrong MAC: rejected by the constant-time comparison, only the verdict released */
+    msg[len - 132] ^= 1; /* the last MAC octet (before SIGN) */
+    e = mcgk_gsk_open(&oc, msg, len, now_unix, &res, NULL);
+    PUBLIC(e);
+    CHECK_ERR(e, MCGK_ERR_MAC);
+    mcgk_gsk_result_clear(&res);
+    mcgk_gsk_sealed_clear(&sealed);
+    mcgk_eccsi_signer_clear(&signer);
+}
+
 static mcgk_test_prng g_pr;
 static void test_ct_sakke(void) { ct_sakke(&g_pr); }
 static void test_ct_eccsi(void) { ct_eccsi(&g_pr); }
 static void test_ct_kdf(void) { ct_kdf(&g_pr); }
 static void test_ct_gmk(void) { ct_gmk(&g_pr); }
 static void test_ct_media(void) { ct_media(&g_pr); }
+static void test_ct_gsk(void) { ct_gsk(&g_pr); }
 
 int main(int argc, char **argv)
 {
@@ -301,5 +393,6 @@ int main(int argc, char **argv)
     TEST_RUN(test_ct_kdf);
     TEST_RUN(test_ct_gmk);
     TEST_RUN(test_ct_media);
+    TEST_RUN(test_ct_gsk);
     TEST_MAIN_END();
 }
