@@ -13,27 +13,8 @@
 # match, so the producer may die of SIGPIPE; the check must be grep's verdict.
 set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
-T=$(mktemp -d /tmp/mcgk-client-pull.XXXXXX)
-PIDS=()
-PASS=0
-FAIL=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
-die() { echo "FATAL: $*"; exit 1; }
-
-export MCGK_DATA_DIR=
-unset MCGK_PASSPHRASE MCGK_TEST_CRASH
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init client-pull "$@"
 
 KMS_URI=kms.example.org
 GMS=sip:gms@example.org
@@ -41,15 +22,11 @@ ALICE=sip:alice@example.org
 G1=sip:group1@example.org
 NS=urn:mcgk:params:xml:ns:group-config
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req"
+lb_tls_cert
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$T/other.key" -out "$T/other.crt" -days 2 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req"
-chmod 600 "$T/tls.key"
-"$MCGK" kms init --data-dir "$T/kms" --kms-uri $KMS_URI --period 86400 >/dev/null 2>&1 ||
-    die "kms init"
+lb_kms_init $KMS_URI
 for u in gms alice; do
     role=user
     [ $u = gms ] && role=gms
@@ -58,12 +35,7 @@ for u in gms alice; do
 done
 printf 'member-token-of-alice\n' >"$T/alice.gms.tok"
 chmod 600 "$T/alice.gms.tok"
-"$MCGK" kms serve --data-dir "$T/kms" --listen 127.0.0.1:0 --port-file "$T/kms.port" \
-    --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --threads 2 2>"$T/kms.log" &
-PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$T/kms.port" ] && break; sleep 0.1; done
-[ -s "$T/kms.port" ] || die "kms serve did not start"
-KMS_URL="https://127.0.0.1:$(cat "$T/kms.port")"
+lb_kms_serve
 
 fetch() { # endpoint out
     printf '<?xml version="1.0" encoding="UTF-8"?>\n<KmsRequest xmlns="urn:3gpp:ns:mcsecKMSInterface:1.0" Version="1.1.0"><UserUri>%s</UserUri><KmsUri>%s</KmsUri><Time>%s</Time><ClientReqUrl>%s/keymanagement/identity/v1/%s</ClientReqUrl></KmsRequest>\n' \

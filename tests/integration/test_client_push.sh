@@ -17,27 +17,8 @@
 # match, so the producer may die of SIGPIPE; the check must be grep's verdict.
 set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
-T=$(mktemp -d /tmp/mcgk-client-push.XXXXXX)
-PIDS=()
-PASS=0
-FAIL=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
-die() { echo "FATAL: $*"; exit 1; }
-
-export MCGK_DATA_DIR=
-unset MCGK_PASSPHRASE MCGK_TEST_CRASH
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init client-push "$@"
 
 KMS_URI=kms.example.org
 GMS=sip:gms@example.org
@@ -49,24 +30,15 @@ G3=sip:group3@example.org
 NS=urn:mcgk:params:xml:ns:group-config
 
 # ---- the KMS -----------------------------------------------------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req"
-chmod 600 "$T/tls.key"
-"$MCGK" kms init --data-dir "$T/kms" --kms-uri $KMS_URI --period 86400 >/dev/null 2>&1 ||
-    die "kms init"
+lb_tls_cert
+lb_kms_init $KMS_URI
 for u in gms alice bob; do
     role=user
     [ $u = gms ] && role=gms
     "$MCGK" kms user add "sip:$u@example.org" --role $role --data-dir "$T/kms" \
         --token-out "$T/$u.tok" >/dev/null 2>&1 || die "kms user add $u"
 done
-"$MCGK" kms serve --data-dir "$T/kms" --listen 127.0.0.1:0 --port-file "$T/kms.port" \
-    --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --threads 2 2>"$T/kms.log" &
-PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$T/kms.port" ] && break; sleep 0.1; done
-[ -s "$T/kms.port" ] || die "kms serve did not start"
-KMS_URL="https://127.0.0.1:$(cat "$T/kms.port")"
+lb_kms_serve
 
 # the GMS's certificate and key sets, as a GMS fetches them (Annex D over HTTPS)
 fetch() { # user endpoint out

@@ -14,55 +14,28 @@
 # match, so the producer may die of SIGPIPE; the check must be grep's verdict.
 set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
-T=$(mktemp -d /tmp/mcgk-gms-crash.XXXXXX)
-PIDS=()
-PASS=0
-FAIL=0
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init gms-crash "$@"
 N=${MCGK_CRASH_N:-1000}
 [ -n "${MCGK_TEST_QUICK:-}" ] && N=${MCGK_CRASH_N:-200}
 PROCS=4
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
-die() { echo "FATAL: $*"; exit 1; }
-
-export MCGK_DATA_DIR=
-unset MCGK_PASSPHRASE
 
 KMS_URI=kms.example.org
 GMS=sip:gms@example.org
 GA=sip:crew@example.org
 D=example.org
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req failed"
-chmod 600 "$T/tls.key"
+lb_tls_cert
 
 K=(--data-dir "$T/kms")
-"$MCGK" kms init "${K[@]}" --kms-uri $KMS_URI --period 86400 >/dev/null 2>&1 || die "kms init"
+lb_kms_init $KMS_URI
 "$MCGK" kms user add $GMS --role gms "${K[@]}" --token-out "$T/gms.tok" >/dev/null 2>&1 || die "user gms"
 mkdir -m 700 "$T/tok"
 # N KMS users (4 in parallel; the KMS store serialises the writes)
 seq 1 "$N" | xargs -P 4 -I{} "$MCGK" kms user add "sip:u{}@$D" "${K[@]}" \
     --token-out "$T/tok/{}.tok" >/dev/null 2>&1
 [ -s "$T/tok/$N.tok" ] || die "kms user add"
-"$MCGK" kms serve "${K[@]}" --listen 127.0.0.1:0 --port-file "$T/kms.port" \
-    --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --threads 2 2>>"$T/kms.log" &
-PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$T/kms.port" ] && break; sleep 0.1; done
-[ -s "$T/kms.port" ] || die "kms did not start"
-KMS_URL="https://127.0.0.1:$(cat "$T/kms.port")"
+lb_kms_serve
 
 G=(--data-dir "$T/gms")
 "$MCGK" gms init "${G[@]}" --gms-uri $GMS --kms "$KMS_URL" --token "$T/gms.tok" \

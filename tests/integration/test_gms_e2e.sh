@@ -13,32 +13,13 @@
 # match, so the producer may die of SIGPIPE; the check must be grep's verdict.
 set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
-T=$(mktemp -d /tmp/mcgk-gms-e2e.XXXXXX)
-PIDS=()
-PASS=0
-FAIL=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
-die() { echo "FATAL: $*"; exit 1; }
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init gms-e2e "$@"
 check() {
     local name=$1
     shift
     if "$@" >"$T/check.out" 2>&1; then ok "$name"; else bad "$name" "$(tail -5 "$T/check.out")"; fi
 }
-
-export MCGK_DATA_DIR=
-unset MCGK_PASSPHRASE
 
 KMS_URI=kms.example.org
 GMS=sip:gms@example.org
@@ -48,14 +29,11 @@ GB=sip:group-b@example.org
 D=example.org
 N=20
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req failed"
-chmod 600 "$T/tls.key"
+lb_tls_cert
 
 # ---- KMS ---------------------------------------------------------------------------------
 K=(--data-dir "$T/kms")
-"$MCGK" kms init "${K[@]}" --kms-uri $KMS_URI --period 86400 >/dev/null 2>&1 || die "kms init"
+lb_kms_init $KMS_URI
 "$MCGK" kms user add $GMS --role gms "${K[@]}" --token-out "$T/gms.tok" >/dev/null 2>&1 || die "user gms"
 mkdir -m 700 "$T/tok"
 for u in alice mallory grace; do
@@ -64,12 +42,7 @@ done
 for i in $(seq 1 $N); do
     "$MCGK" kms user add sip:u$i@$D "${K[@]}" --token-out "$T/tok/$i.tok" >/dev/null 2>&1 || die "user u$i"
 done
-"$MCGK" kms serve "${K[@]}" --listen 127.0.0.1:0 --port-file "$T/kms.port" \
-    --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --threads 2 2>>"$T/kms.log" &
-PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$T/kms.port" ] && break; sleep 0.1; done
-[ -s "$T/kms.port" ] || die "kms did not start"
-KMS_URL="https://127.0.0.1:$(cat "$T/kms.port")"
+lb_kms_serve
 
 # ---- GMS ---------------------------------------------------------------------------------
 G=(--data-dir "$T/gms")

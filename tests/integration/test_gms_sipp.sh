@@ -16,25 +16,10 @@
 # match, so the producer may die of SIGPIPE; the check must be grep's verdict.
 set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init gms-sipp "$@"
 HERE=$(dirname "$(readlink -f "$0")")
 SC="$HERE/sipp"
-T=$(mktemp -d /tmp/mcgk-gms-sipp.XXXXXX)
-PIDS=()
-PASS=0
-FAIL=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
 die() { echo "FATAL: $*"; [ -f "$T/gms.log" ] && tail -20 "$T/gms.log"; exit 1; }
 check() { # name command...
     local name=$1
@@ -43,8 +28,6 @@ check() { # name command...
 }
 
 command -v sipp >/dev/null || { echo "SKIP: sipp not installed (apt-get install sip-tester)"; exit 0; }
-export MCGK_DATA_DIR=
-unset MCGK_PASSPHRASE
 
 KMS_URI=kms.example.org
 GMS=sip:gms@example.org
@@ -52,22 +35,14 @@ GA=sip:group-a@example.org
 GB=sip:group-b@example.org
 D=example.org
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req failed"
-chmod 600 "$T/tls.key"
+lb_tls_cert
 
 # ---- the KMS -------------------------------------------------------------------------
 "$MCGK" kms init --data-dir "$T/kms" --kms-uri $KMS_URI --period 86400 >/dev/null 2>"$T/kms-init.err" ||
     die "kms init: $(cat "$T/kms-init.err")"
 "$MCGK" kms user add $GMS --role gms --data-dir "$T/kms" --token-out "$T/gms.tok" >/dev/null 2>&1 ||
     die "kms user add gms"
-"$MCGK" kms serve --data-dir "$T/kms" --listen 127.0.0.1:0 --port-file "$T/kms.port" \
-    --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --threads 2 2>>"$T/kms.log" &
-PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$T/kms.port" ] && break; sleep 0.1; done
-[ -s "$T/kms.port" ] || die "kms did not start"
-KMS_URL="https://127.0.0.1:$(cat "$T/kms.port")"
+lb_kms_serve
 
 # ---- the GMS -------------------------------------------------------------------------
 G=(--data-dir "$T/gms")

@@ -13,28 +13,9 @@
 # match, so the producer may die of SIGPIPE; the check must be grep's verdict.
 set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init kms-it "$@"
 BUILD=$(dirname "$MCGK")
-T=$(mktemp -d /tmp/mcgk-kms-it.XXXXXX)
-PIDS=()
-PASS=0
-FAIL=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
-die() { echo "FATAL: $*"; exit 1; }
-
-export MCGK_DATA_DIR=   # no ambient data directory
-unset MCGK_PASSPHRASE
 
 # ---- fixtures ------------------------------------------------------------------------
 KMS_URI=kms.example.org
@@ -46,10 +27,7 @@ GMS=sip:gms@example.org
 GROUP1=sip:group1@example.org
 GROUP2=sip:group2@example.org
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || die "openssl req failed"
-chmod 600 "$T/tls.key"
+lb_tls_cert
 # a second, unrelated certificate (wrong trust anchor for the client)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$T/other.key" -out "$T/other.crt" -days 2 -subj /CN=127.0.0.1 \

@@ -14,29 +14,10 @@
 # match, so the producer may die of SIGPIPE; the check must be grep's verdict.
 set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init sip-it "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
 SC=$HERE/sipp
-T=$(mktemp -d /tmp/mcgk-sip-it.XXXXXX)
-PIDS=()
-PASS=0
-FAIL=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null
-    done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
-die() { echo "FATAL: $*"; exit 1; }
 
 command -v sipp >/dev/null || die "sipp not installed (apt install sip-tester; scripts/install-deps)"
 cd "$T" || die "no temp dir"   # sipp writes its logs into the working directory
