@@ -19,34 +19,22 @@
 # and exits 1 when not every member confirmed.
 set -uo pipefail
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk N [PROCS]}")
-N=${2:?usage: $0 path/to/mcgk N [PROCS]}
+N=${2:?usage: $0 path/to/mcgk N [PROCS] [clients|sipp]}
 PROCS=${3:-4}
 MODE=${4:-clients}
-T=$(mktemp -d /tmp/mcgk-gms-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-    if [ -n "${KEEP:-}" ]; then echo "# kept $T" >&2; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/../scripts/loopback.sh"
+lb_init gms-bench "$1"
 die() { echo "gms_rekey: $*" >&2; exit 1; }
 note() { echo "# $*" >&2; }
 
-export MCGK_DATA_DIR=
-unset MCGK_PASSPHRASE
 D=example.org
 GMS=sip:gms@$D
 GA=sip:bench@$D
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls.key" \
-    -out "$T/tls.crt" -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-    >/dev/null 2>&1 || die "openssl"
-chmod 600 "$T/tls.key"
+lb_tls_cert
 K=(--data-dir "$T/kms")
-"$MCGK" kms init "${K[@]}" --kms-uri kms.$D --period 86400 >/dev/null 2>&1 || die "kms init"
-"$MCGK" kms user add $GMS --role gms "${K[@]}" --token-out "$T/gms.tok" >/dev/null 2>&1 || die "kms user"
+lb_kms_init kms.$D
+lb_kms_user $GMS "$T/gms.tok" gms
 mkdir -m 700 "$T/tok"
 if [ "$MODE" = clients ]; then
     note "set-up: $N KMS users"
@@ -54,11 +42,7 @@ if [ "$MODE" = clients ]; then
         --token-out "$T/tok/{}.tok" >/dev/null 2>&1
     [ -s "$T/tok/$N.tok" ] || die "kms user add"
 fi
-"$MCGK" kms serve "${K[@]}" --listen 127.0.0.1:0 --port-file "$T/kms.port" --tls-cert "$T/tls.crt" \
-    --tls-key "$T/tls.key" --threads 2 2>>"$T/kms.log" &
-PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$T/kms.port" ] && break; sleep 0.1; done
-KMS_URL="https://127.0.0.1:$(cat "$T/kms.port")"
+lb_kms_serve
 
 G=(--data-dir "$T/gms")
 "$MCGK" gms init "${G[@]}" --gms-uri $GMS --kms "$KMS_URL" --token "$T/gms.tok" \
