@@ -139,7 +139,7 @@ B64=$(grep -o '<gmk use="media">[^<]*' "$T/uas_ok.msg" | head -1 | sed 's/<gmk u
 echo "$B64" >"$T/imsg.b64"
 check "R-000-13: the NOTIFY carries a MIKEY-SAKKE I_MESSAGE (data type 26, SAKKE, SIGN)" \
     bash -c "'$MCGK' mikey inspect '$T/imsg.b64' | grep -qi 'SAKKE' && '$MCGK' mikey inspect '$T/imsg.b64' | grep -qi 'SIGN'"
-check "R-000-06/R-001-08/R-003-11: the NOTIFY is the group configuration request (Event, Content-Type, seq, gms)" \
+check "R-000-06/R-001-08/R-003-11/R-003-33/R-004-04: the GMK payload travels in the NOTIFY, the group configuration (metadata) notification (Event, Content-Type, seq, gms)" \
     bash -c "grep -q 'Event: mcgk-group-config' '$T/uas_ok.msg' && grep -q 'application/vnd.mcgk.group-config+xml' '$T/uas_ok.msg' && grep -q 'gms=\"$GMS\"' '$T/uas_ok.msg'"
 # NOTIFYs carrying a media GMK: (Call-ID, I_MESSAGE) pairs; UDP retransmissions repeat one
 awk '/^-----/{if (cid != "" && im != "") print cid, im; cid = ""; im = ""}
@@ -157,7 +157,7 @@ if wait_state "$J1" sip:erin@$D confirmed 15; then ok "a late registration wakes
 # ---- authorisation -------------------------------------------------------------------
 "$MCGK" gms member authorise $GA sip:dave@$D "${G[@]}" >"$T/auth.out" 2>>"$T/admin.log" || bad "authorise" "failed"
 JA=$(job_of "$T/auth.out")
-if wait_state "$JA" sip:dave@$D confirmed 15; then ok "R-001-28: once authorised, dave gets the current GMK (no restart)"; else bad "R-001-28" "$(state_of $JA sip:dave@$D)"; fi
+if wait_state "$JA" sip:dave@$D confirmed 15; then ok "R-001-28/R-001-30: explicit affiliation - once authorised, dave (subscribed by REGISTER) gets the current GMK (no restart)"; else bad "R-001-28" "$(state_of $JA sip:dave@$D)"; fi
 check "the add job carries the current GMK" bash -c "'$MCGK' gms status --job $JA --data-dir '$T/gms' | head -1 | grep -q 'gmk $K1'"
 
 # ---- HTTPS pull: 401 / 403 / 404 -----------------------------------------------------
