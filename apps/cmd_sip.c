@@ -8,6 +8,10 @@
  *   notify    send one NOTIFY (Event: mcgk-group-config) and print the outcome
  *   register  register with a registrar, then optionally answer NOTIFYs like
  *             a member would
+ *   invite, answer                    a group call's caller and member
+ *                                     (apps/cmd_sip_call.c, issue 6)
+ *   broadcast-send, broadcast-listen  the off-network media-session creation
+ *                                     message (apps/cmd_sip_bcast.c, issue 6)
  *
  * Output: one line per event on stdout ("key=value ..."); logs on stderr.
  * Exit 0 on success, 1 on a failed outcome (error: <name> on stderr), 2 on
@@ -23,6 +27,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_sip.h"
 #include "mcgk/platform.h"
 #include "mcgk/sip.h"
 #include "net/sip_registrar.h"
@@ -45,8 +50,8 @@
 
 /* ---- shared plumbing ------------------------------------------------------------------- */
 
-/* HOST:PORT, [V6]:PORT or PORT (host 127.0.0.1). */
-static mcgk_err parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
+/* see cmd_sip.h */
+mcgk_err sip_cli_hostport(const char *s, char *host, size_t cap, uint16_t *port)
 {
     const char *h = "127.0.0.1", *p = s;
     size_t hl = strlen(h);
@@ -75,9 +80,9 @@ static mcgk_err parse_listen(const char *s, char *host, size_t cap, uint16_t *po
     return MCGK_OK;
 }
 
-/* An unsigned flag within [lo, hi] (absent: def). Prints the problem. */
-static mcgk_err u32_flag(const cli_args *a, const char *name, uint32_t lo, uint32_t hi,
-                         uint32_t def, uint32_t *out)
+/* see cmd_sip.h */
+mcgk_err sip_cli_u32(const cli_args *a, const char *name, uint32_t lo, uint32_t hi, uint32_t def,
+                     uint32_t *out)
 {
     uint64_t v = def;
     if (cli_has(a, name)) {
@@ -104,7 +109,7 @@ static mcgk_err start_endpoint(const cli_args *a, uint32_t t1, mcgk_sip_request_
     char host[64];
     uint16_t port = 0;
     const char *l = cli_get(a, "listen");
-    if (l != NULL && parse_listen(l, host, sizeof host, &port) != MCGK_OK) {
+    if (l != NULL && sip_cli_hostport(l, host, sizeof host, &port) != MCGK_OK) {
         fprintf(stderr, "--listen: want HOST:PORT, [V6ADDR]:PORT or PORT\n");
         return MCGK_ERR_USAGE;
     }
@@ -125,18 +130,26 @@ static mcgk_err start_endpoint(const cli_args *a, uint32_t t1, mcgk_sip_request_
     }
     printf("listening addr=%s\n", mcgk_sip_endpoint_sent_by(*ep));
     fflush(stdout);
-    const char *pf = cli_get(a, "port-file");
-    if (pf != NULL) {
-        char buf[16];
-        int n = snprintf(buf, sizeof buf, "%u\n", (unsigned)mcgk_sip_endpoint_port(*ep));
-        if ((e = mcgk_file_write_private(pf, buf, (size_t)n, 0)) != MCGK_OK) {
-            fprintf(stderr, "cannot write %s\n", pf);
-            mcgk_sip_endpoint_free(*ep);
-            *ep = NULL;
-            return e;
-        }
+    if ((e = sip_cli_port_file(a, mcgk_sip_endpoint_port(*ep))) != MCGK_OK) {
+        mcgk_sip_endpoint_free(*ep);
+        *ep = NULL;
+        return e;
     }
     return MCGK_OK;
+}
+
+/* see cmd_sip.h */
+mcgk_err sip_cli_port_file(const cli_args *a, uint16_t port)
+{
+    const char *pf = cli_get(a, "port-file");
+    if (pf == NULL)
+        return MCGK_OK;
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%u\n", (unsigned)port);
+    mcgk_err e = mcgk_file_write_private(pf, buf, (size_t)n, 0);
+    if (e != MCGK_OK)
+        fprintf(stderr, "cannot write %s\n", pf);
+    return e;
 }
 
 /* How a verb answers requests that are not the registrar's. */
@@ -148,7 +161,7 @@ typedef struct answerer {
 static mcgk_err answer_flags(const cli_args *a, answerer *an)
 {
     uint32_t st;
-    mcgk_err e = u32_flag(a, "answer", 200, 699, 200, &st);
+    mcgk_err e = sip_cli_u32(a, "answer", 200, 699, 200, &st);
     if (e != MCGK_OK)
         return e;
     an->status = (int)st;
@@ -305,9 +318,9 @@ static int run_listen(int argc, char **argv)
     uint8_t *body = NULL;
     size_t body_len = 0;
     if ((e = answer_flags(&a, &s->an)) != MCGK_OK ||
-        (e = u32_flag(&a, "count", 0, 10000000, 0, &count)) != MCGK_OK ||
-        (e = u32_flag(&a, "timeout-s", 0, 86400, 0, &timeout_s)) != MCGK_OK ||
-        (e = u32_flag(&a, "t1-ms", 0, 60000, 0, &t1)) != MCGK_OK ||
+        (e = sip_cli_u32(&a, "count", 0, 10000000, 0, &count)) != MCGK_OK ||
+        (e = sip_cli_u32(&a, "timeout-s", 0, 86400, 0, &timeout_s)) != MCGK_OK ||
+        (e = sip_cli_u32(&a, "t1-ms", 0, 60000, 0, &t1)) != MCGK_OK ||
         (e = read_body(&a, "notify-file", &body, &body_len)) != MCGK_OK) {
         free(s);
         return cli_fail(e);
@@ -407,7 +420,7 @@ static int run_notify(int argc, char **argv)
     uint32_t t1;
     uint8_t *body = NULL;
     size_t body_len = 0;
-    if ((e = u32_flag(&a, "t1-ms", 0, 60000, 0, &t1)) != MCGK_OK ||
+    if ((e = sip_cli_u32(&a, "t1-ms", 0, 60000, 0, &t1)) != MCGK_OK ||
         (e = read_body(&a, "body-file", &body, &body_len)) != MCGK_OK)
         return cli_fail(e);
     mcgk_sip_peer to;
@@ -497,10 +510,10 @@ static int run_register(int argc, char **argv)
     memset(&m, 0, sizeof m);
     uint32_t expires, count, timeout_s, t1;
     if ((e = answer_flags(&a, &m.an)) != MCGK_OK ||
-        (e = u32_flag(&a, "expires", 0, 0x7fffffff, 3600, &expires)) != MCGK_OK ||
-        (e = u32_flag(&a, "count", 0, 10000000, 0, &count)) != MCGK_OK ||
-        (e = u32_flag(&a, "timeout-s", 0, 86400, 0, &timeout_s)) != MCGK_OK ||
-        (e = u32_flag(&a, "t1-ms", 0, 60000, 0, &t1)) != MCGK_OK)
+        (e = sip_cli_u32(&a, "expires", 0, 0x7fffffff, 3600, &expires)) != MCGK_OK ||
+        (e = sip_cli_u32(&a, "count", 0, 10000000, 0, &count)) != MCGK_OK ||
+        (e = sip_cli_u32(&a, "timeout-s", 0, 86400, 0, &timeout_s)) != MCGK_OK ||
+        (e = sip_cli_u32(&a, "t1-ms", 0, 60000, 0, &t1)) != MCGK_OK)
         return cli_fail(e);
     mcgk_sip_peer to;
     if ((e = mcgk_sip_peer_from_uri(&to, reg_uri)) != MCGK_OK) {
@@ -551,12 +564,22 @@ static const cli_verb k_verbs[] = {
     {"notify", "send one NOTIFY and print its outcome", run_notify, help_notify},
     {"register", "register with a registrar, then answer NOTIFYs like a member", run_register,
      help_register},
+    {"invite", "call: send an INVITE with an SDP offer, wait for the answer, BYE",
+     sip_cmd_invite, sip_help_invite},
+    {"answer", "a group member: register, answer INVITEs with 200 + SDP, keep the offers",
+     sip_cmd_answer, sip_help_answer},
+    {"broadcast-send", "off network: broadcast a media-session creation message (SDP)",
+     sip_cmd_bcast_send, sip_help_bcast_send},
+    {"broadcast-listen", "off network: receive media-session creation messages",
+     sip_cmd_bcast_listen, sip_help_bcast_listen},
 };
 
 int mcgk_cmd_sip(int argc, char **argv)
 {
     return cli_dispatch("sip",
                         "SIP diagnostics (RFC 3261 over UDP; the profile is in docs/sip.md):\n"
-                        "the registrar and NOTIFY push the GMS uses, and a member's side.",
+                        "the registrar and NOTIFY push the GMS uses, and a member's side;\n"
+                        "a group call's caller and members (INVITE through `mcgk controller`)\n"
+                        "and the off-network broadcast (docs/controller.md).",
                         k_verbs, sizeof k_verbs / sizeof k_verbs[0], argc, argv);
 }

@@ -22,12 +22,14 @@ static const role k_roles[] = {
      mcgk_cmd_client},
     {"mikey", "MIKEY tools for integrators: inspect, open and seal GMK I_MESSAGEs",
      mcgk_cmd_mikey},
-    {"sip", "SIP diagnostics: listen (registrar + NOTIFY push), notify, register",
+    {"sip", "SIP diagnostics: registrar + NOTIFY push, calls (invite, answer), broadcast",
      mcgk_cmd_sip},
     {"gms", "the Group Management Server: groups, members, GMKs, SIP push, HTTPS pull",
      mcgk_cmd_gms},
     {"media", "media protection for interop checks: SRTP keys, MCData payloads",
      mcgk_cmd_media},
+    {"controller", "the group controller: fans a group call's INVITE out to the members",
+     mcgk_cmd_controller},
 };
 
 static void usage(FILE *out)

@@ -9,5 +9,6 @@ int mcgk_cmd_mikey(int argc, char **argv);
 int mcgk_cmd_sip(int argc, char **argv);
 int mcgk_cmd_gms(int argc, char **argv);
 int mcgk_cmd_media(int argc, char **argv);
+int mcgk_cmd_controller(int argc, char **argv);
 
 #endif

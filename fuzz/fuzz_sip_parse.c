@@ -15,8 +15,8 @@
  *     Call-ID, CSeq, Warning and Reason text; the request rebuilt from its
  *     fields (when the stricter builder accepts them) parses back to the
  *     same method, URIs, tags, Call-ID, CSeq, Event, body;
- *  4. the engine takes the input as a datagram (and answers a new request)
- *     without crashing, leaking or misbehaving.
+ *  4. the engine (taking INVITEs too) takes the input as a datagram (and
+ *     answers a new request) without crashing, leaking or misbehaving.
  * ASan/UBSan (scripts/fuzz builds with them) catch memory errors.
  */
 #include <stdint.h>
@@ -158,6 +158,7 @@ static void check_engine(const uint8_t *data, size_t size)
         c.rng = &rng;
         c.max_client_txns = 64;
         c.max_server_txns = 64;
+        c.accept_invite = 1; /* INVITE server transactions too (issue 6) */
         if (mcgk_sip_engine_new(&c, &eng) != MCGK_OK)
             abort();
     }

@@ -124,6 +124,12 @@ typedef enum mcgk_err {
                                          tampered */
     MCGK_ERR_KEY_DATA = 81,           /* the decrypted KEMAC is not the one key of the profile */
     MCGK_ERR_UNSIGNED = 82,           /* a signature is required but the message carries none */
+    /* INVITE, the group controller and the off-network broadcast (issue 6) */
+    MCGK_ERR_SIP_CANCELLED = 83,      /* the INVITE was CANCELed (487) */
+    MCGK_ERR_SIP_NO_ACK = 84,         /* our 2xx to an INVITE was never ACKed */
+    MCGK_ERR_CTL_NO_MEMBERS = 85,     /* the group has no member to reach */
+    MCGK_ERR_CTL_TOO_MANY_MEMBERS = 86, /* more members than a call may fan out to */
+    MCGK_ERR_BCAST_MAGIC = 87,        /* not an mcgk broadcast frame (magic) */
 
     MCGK_ERR__COUNT                 /* keep last */
 } mcgk_err;

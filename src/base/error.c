@@ -92,6 +92,12 @@ static const struct err_text k_errors[MCGK_ERR__COUNT] = {
     [MCGK_ERR_MAC] = {"mac", "MIKEY KEMAC MAC does not verify (wrong key or tampered)"},
     [MCGK_ERR_KEY_DATA] = {"key-data", "decrypted MIKEY key data is not the key the profile expects"},
     [MCGK_ERR_UNSIGNED] = {"unsigned", "a signature is required but the message carries none"},
+    [MCGK_ERR_SIP_CANCELLED] = {"sip-cancelled", "the INVITE was cancelled"},
+    [MCGK_ERR_SIP_NO_ACK] = {"sip-no-ack", "the answer to an INVITE was never acknowledged"},
+    [MCGK_ERR_CTL_NO_MEMBERS] = {"ctl-no-members", "the group has no member to reach"},
+    [MCGK_ERR_CTL_TOO_MANY_MEMBERS] = {"ctl-too-many-members",
+                                       "the group has more members than a call may reach"},
+    [MCGK_ERR_BCAST_MAGIC] = {"bcast-magic", "not an mcgk broadcast frame"},
 };
 
 const char *mcgk_err_name(mcgk_err e)

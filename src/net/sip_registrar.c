@@ -512,6 +512,30 @@ mcgk_err mcgk_sip_registrar_lookup(mcgk_sip_registrar *reg, const char *aor, uin
     return err;
 }
 
+mcgk_err mcgk_sip_registrar_list(mcgk_sip_registrar *reg, uint64_t now_unix_s,
+                                 mcgk_sip_binding *out, size_t cap, size_t *n_out,
+                                 size_t *n_total)
+{
+    if (reg == NULL || n_out == NULL || (out == NULL && cap > 0))
+        return MCGK_ERR_INVALID_ARG;
+    size_t n = 0, total = 0;
+    pthread_mutex_lock(&reg->mu);
+    for (size_t i = 0; i <= reg->mask; i++) {
+        for (const entry *e = reg->buckets[i]; e != NULL; e = e->next) {
+            if (e->expires_unix_s <= now_unix_s || e->contact == NULL)
+                continue;
+            if (n < cap)
+                to_binding(e, &out[n++]);
+            total++;
+        }
+    }
+    pthread_mutex_unlock(&reg->mu);
+    *n_out = n;
+    if (n_total != NULL)
+        *n_total = total;
+    return MCGK_OK;
+}
+
 size_t mcgk_sip_registrar_purge(mcgk_sip_registrar *reg, uint64_t now_unix_s)
 {
     pthread_mutex_lock(&reg->mu);

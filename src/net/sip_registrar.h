@@ -110,6 +110,16 @@ mcgk_err mcgk_sip_registrar_bind(mcgk_sip_registrar *reg, const char *aor, const
 mcgk_err mcgk_sip_registrar_lookup(mcgk_sip_registrar *reg, const char *aor, uint64_t now_unix_s,
                                    mcgk_sip_binding *out);
 
+/*
+ * The current (unexpired) bindings, in no particular order: up to cap of
+ * them into out[0..*n_out); *n_total (may be NULL) = how many there are
+ * (more than cap: the caller sees the list was cut). The group controller
+ * takes its members from here. MCGK_OK, MCGK_ERR_INVALID_ARG.
+ */
+mcgk_err mcgk_sip_registrar_list(mcgk_sip_registrar *reg, uint64_t now_unix_s,
+                                 mcgk_sip_binding *out, size_t cap, size_t *n_out,
+                                 size_t *n_total);
+
 /* Drop expired bindings; returns how many remain. */
 size_t mcgk_sip_registrar_purge(mcgk_sip_registrar *reg, uint64_t now_unix_s);
 

@@ -33,6 +33,7 @@
 /* What the endpoint keeps for each request it sent, until its outcome. */
 typedef struct pending {
     mcgk_sip_result_cb cb;
+    mcgk_sip_result_cb prov; /* INVITE: each 1xx; may be NULL */
     void *user;
     char method[16];
     char call_id[64]; /* for the log line only */
@@ -49,6 +50,7 @@ struct mcgk_sip_endpoint {
     void *ctx;
     mcgk_sip_filter_fn filter;
     void *filter_ctx;
+    mcgk_sip_txn_event_cb on_txn_event;
 
     pthread_mutex_t mu; /* guards eng and closing */
     mcgk_sip_engine *eng;
@@ -68,8 +70,13 @@ static uint64_t now_ms(void)
     return mcgk_monotonic_ns() / 1000000u;
 }
 
+/* The endpoint whose loop this thread is running (callbacks run inside it). */
+static _Thread_local const mcgk_sip_endpoint *tl_in_loop;
+
 static void wake(mcgk_sip_endpoint *ep)
 {
+    if (tl_in_loop == ep)
+        return; /* called from a callback: the loop recomputes its timeout on return */
     uint64_t one = 1;
     ssize_t r = write(ep->wake_fd, &one, sizeof one);
     (void)r; /* a full counter still wakes the loop */
@@ -150,6 +157,7 @@ mcgk_err mcgk_sip_endpoint_new(const mcgk_sip_endpoint_config *cfg, mcgk_sip_end
     ep->ctx = cfg->ctx;
     ep->filter = cfg->filter;
     ep->filter_ctx = cfg->filter_ctx;
+    ep->on_txn_event = cfg->on_txn_event;
     snprintf(ep->comp, sizeof ep->comp, "%s", cfg->log_comp ? cfg->log_comp : "sip");
     if (pthread_mutex_init(&ep->mu, NULL) != 0) {
         free(ep);
@@ -190,6 +198,9 @@ mcgk_err mcgk_sip_endpoint_new(const mcgk_sip_endpoint_config *cfg, mcgk_sip_end
     ec.send = send_cb;
     ec.send_ctx = ep;
     ec.rng = cfg->rng ? cfg->rng : mcgk_rng_system();
+    ec.accept_invite = cfg->accept_invite;
+    ec.tu_timeout_ms = cfg->tu_timeout_ms;
+    ec.trying_delay_ms = cfg->trying_delay_ms;
     err = mcgk_sip_engine_new(&ec, &ep->eng);
     if (err != MCGK_OK) {
         mcgk_sip_endpoint_free(ep);
@@ -275,6 +286,22 @@ static void dispatch(mcgk_sip_endpoint *ep, mcgk_err err, const mcgk_sip_event *
         finish_pending(ep, ev->user, ev->txn, ok ? MCGK_OK : MCGK_ERR_PEER, &ev->msg);
         break;
     }
+    case MCGK_SIP_EV_PROVISIONAL: {
+        pending *pd = ev->user;
+        if (pd != NULL && pd->prov != NULL)
+            pd->prov(pd->user, ep, ev->txn, MCGK_OK, &ev->msg);
+        break;
+    }
+    case MCGK_SIP_EV_ACK:
+    case MCGK_SIP_EV_CANCEL:
+        log_value(ev->msg.call_id, cid, sizeof cid);
+        mcgk_log(MCGK_LOG_DEBUG, ep->comp, ev->type == MCGK_SIP_EV_ACK ? "ack" : "cancelled",
+                 "call_id=%s", cid);
+        if (ep->on_txn_event != NULL)
+            ep->on_txn_event(ep->ctx, ep, ev->txn,
+                             ev->type == MCGK_SIP_EV_ACK ? MCGK_SIP_TXN_ACK : MCGK_SIP_TXN_CANCEL,
+                             &ev->msg);
+        break;
     default:
         if (ev->note != NULL && strcmp(ev->note, "busy-503") == 0) {
             mcgk_sip_peer_format(&ev->peer, peer, sizeof peer);
@@ -294,8 +321,16 @@ static void run_timers(mcgk_sip_endpoint *ep)
         pthread_mutex_lock(&ep->mu);
         n = mcgk_sip_engine_expire(ep->eng, now_ms(), to, TIMEOUT_BATCH);
         pthread_mutex_unlock(&ep->mu);
-        for (size_t i = 0; i < n; i++)
-            finish_pending(ep, to[i].user, to[i].txn, MCGK_ERR_SIP_TIMEOUT, NULL);
+        for (size_t i = 0; i < n; i++) {
+            if (to[i].kind == MCGK_SIP_TIMEOUT_CLIENT) {
+                finish_pending(ep, to[i].user, to[i].txn, MCGK_ERR_SIP_TIMEOUT, NULL);
+                continue;
+            }
+            mcgk_log(MCGK_LOG_INFO, ep->comp, "no-ack", "txn=%llx",
+                     (unsigned long long)to[i].txn); /* RFC 3261 §13.3.1.4 */
+            if (ep->on_txn_event != NULL)
+                ep->on_txn_event(ep->ctx, ep, to[i].txn, MCGK_SIP_TXN_NO_ACK, NULL);
+        }
     } while (n == TIMEOUT_BATCH);
 }
 
@@ -326,6 +361,7 @@ static void receive_some(mcgk_sip_endpoint *ep)
 
 void mcgk_sip_endpoint_run_once(mcgk_sip_endpoint *ep, int max_wait_ms)
 {
+    const mcgk_sip_endpoint *outer = tl_in_loop;
     uint64_t deadline, now = now_ms();
     int timeout = max_wait_ms < 0 ? 0 : max_wait_ms;
     pthread_mutex_lock(&ep->mu);
@@ -342,10 +378,13 @@ void mcgk_sip_endpoint_run_once(mcgk_sip_endpoint *ep, int max_wait_ms)
             ssize_t r = read(ep->wake_fd, &v, sizeof v);
             (void)r;
         }
+        tl_in_loop = ep;
         if (pf[0].revents & POLLIN)
             receive_some(ep);
     }
+    tl_in_loop = ep;
     run_timers(ep);
+    tl_in_loop = outer;
 }
 
 static void *loop(void *arg)
@@ -369,9 +408,9 @@ mcgk_err mcgk_sip_endpoint_start(mcgk_sip_endpoint *ep)
 
 /* ---- requests and answers ---------------------------------------------------------------- */
 
-mcgk_err mcgk_sip_endpoint_request(mcgk_sip_endpoint *ep, const mcgk_sip_peer *to,
-                                   const mcgk_sip_request_params *p, mcgk_sip_result_cb cb,
-                                   void *user, uint64_t *txn)
+static mcgk_err start_request(mcgk_sip_endpoint *ep, const mcgk_sip_peer *to,
+                              const mcgk_sip_request_params *p, mcgk_sip_result_cb prov,
+                              mcgk_sip_result_cb cb, void *user, uint64_t *txn, int invite)
 {
     if (ep == NULL || to == NULL || p == NULL || cb == NULL)
         return MCGK_ERR_INVALID_ARG;
@@ -379,11 +418,13 @@ mcgk_err mcgk_sip_endpoint_request(mcgk_sip_endpoint *ep, const mcgk_sip_peer *t
     if (pd == NULL)
         return MCGK_ERR_NO_MEMORY;
     pd->cb = cb;
+    pd->prov = prov;
     pd->user = user;
     snprintf(pd->method, sizeof pd->method, "%s", p->method ? p->method : "");
     snprintf(pd->call_id, sizeof pd->call_id, "%s", p->call_id ? p->call_id : "");
     pthread_mutex_lock(&ep->mu);
     mcgk_err err = ep->closing ? MCGK_ERR_SIP_CLOSED
+                   : invite    ? mcgk_sip_engine_invite(ep->eng, now_ms(), to, p, pd, txn)
                                : mcgk_sip_engine_request(ep->eng, now_ms(), to, p, pd, txn);
     pthread_mutex_unlock(&ep->mu);
     if (err != MCGK_OK) {
@@ -394,6 +435,43 @@ mcgk_err mcgk_sip_endpoint_request(mcgk_sip_endpoint *ep, const mcgk_sip_peer *t
     return MCGK_OK;
 }
 
+mcgk_err mcgk_sip_endpoint_request(mcgk_sip_endpoint *ep, const mcgk_sip_peer *to,
+                                   const mcgk_sip_request_params *p, mcgk_sip_result_cb cb,
+                                   void *user, uint64_t *txn)
+{
+    return start_request(ep, to, p, NULL, cb, user, txn, 0);
+}
+
+mcgk_err mcgk_sip_endpoint_invite(mcgk_sip_endpoint *ep, const mcgk_sip_peer *to,
+                                  const mcgk_sip_request_params *p,
+                                  mcgk_sip_result_cb on_provisional, mcgk_sip_result_cb on_final,
+                                  void *user, uint64_t *txn)
+{
+    return start_request(ep, to, p, on_provisional, on_final, user, txn, 1);
+}
+
+mcgk_err mcgk_sip_endpoint_ack(mcgk_sip_endpoint *ep, uint64_t txn)
+{
+    if (ep == NULL)
+        return MCGK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&ep->mu);
+    mcgk_err err = mcgk_sip_engine_ack(ep->eng, now_ms(), txn);
+    pthread_mutex_unlock(&ep->mu);
+    return err;
+}
+
+mcgk_err mcgk_sip_endpoint_cancel(mcgk_sip_endpoint *ep, uint64_t txn)
+{
+    if (ep == NULL)
+        return MCGK_ERR_INVALID_ARG;
+    pthread_mutex_lock(&ep->mu);
+    mcgk_err err = mcgk_sip_engine_cancel(ep->eng, now_ms(), txn);
+    pthread_mutex_unlock(&ep->mu);
+    if (err == MCGK_OK)
+        wake(ep); /* a CANCEL may have started a transaction with its own timer */
+    return err;
+}
+
 mcgk_err mcgk_sip_endpoint_respond(mcgk_sip_endpoint *ep, uint64_t txn,
                                    const mcgk_sip_response_params *p)
 {
@@ -402,6 +480,8 @@ mcgk_err mcgk_sip_endpoint_respond(mcgk_sip_endpoint *ep, uint64_t txn,
     pthread_mutex_lock(&ep->mu);
     mcgk_err err = mcgk_sip_engine_respond(ep->eng, now_ms(), txn, p);
     pthread_mutex_unlock(&ep->mu);
+    if (err == MCGK_OK && p->status >= 200)
+        wake(ep); /* an INVITE's final is repeated from T1 on: the loop's timeout changes */
     if (err == MCGK_OK && p->status >= 300)
         mcgk_log(MCGK_LOG_INFO, ep->comp, "answered", "status=%d", p->status);
     return err;

@@ -1,7 +1,9 @@
 /*
- * net/sip_transport.h - a SIP endpoint for the GMS and the clients: one
- * UDP socket on a numeric address (127.0.0.1 in the demo), driven by
- * poll(), carrying the non-INVITE transactions of net/sip_txn.h.
+ * net/sip_transport.h - a SIP endpoint for the GMS, the group controller
+ * and the clients: one UDP socket on a numeric address (127.0.0.1 in the
+ * demo), driven by poll(), carrying the transactions of net/sip_txn.h
+ * (non-INVITE always; INVITE when accept_invite is set, or when sending
+ * one with mcgk_sip_endpoint_invite).
  *
  * Run it in its own thread (mcgk_sip_endpoint_start) or from your loop
  * (mcgk_sip_endpoint_run_once). Requests may be sent and answered from
@@ -51,6 +53,22 @@ typedef void (*mcgk_sip_request_cb)(void *ctx, mcgk_sip_endpoint *ep, uint64_t t
 typedef void (*mcgk_sip_result_cb)(void *user, mcgk_sip_endpoint *ep, uint64_t txn,
                                    mcgk_err result, const mcgk_sip_msg *resp);
 
+/*
+ * What happened to a server INVITE transaction after its request callback
+ * (net/sip_txn.h): the ACK of our 2xx came (msg: the ACK); the caller
+ * CANCELed it and the engine answered 487 (msg: the CANCEL); our 2xx was
+ * never ACKed within 64*T1 (msg NULL; end the session with a BYE,
+ * RFC 3261 §13.3.1.4).
+ */
+typedef enum mcgk_sip_txn_event {
+    MCGK_SIP_TXN_ACK = 1,
+    MCGK_SIP_TXN_CANCEL,
+    MCGK_SIP_TXN_NO_ACK,
+} mcgk_sip_txn_event;
+
+typedef void (*mcgk_sip_txn_event_cb)(void *ctx, mcgk_sip_endpoint *ep, uint64_t txn,
+                                      mcgk_sip_txn_event what, const mcgk_sip_msg *msg);
+
 /* Test hook: return non-zero to drop the datagram (outgoing = 1 for ours). Runs
  * with the endpoint's lock held for outgoing datagrams: it must not call the endpoint. */
 typedef int (*mcgk_sip_filter_fn)(void *ctx, int outgoing, const mcgk_sip_peer *peer,
@@ -69,6 +87,13 @@ typedef struct mcgk_sip_endpoint_config {
     const char *log_comp;        /* NULL = "sip" */
     mcgk_sip_filter_fn filter;   /* NULL in production */
     void *filter_ctx;
+    /* INVITE (net/sip_txn.h): 0 = INVITEs are answered 501 statelessly; 1 = they reach
+     * on_request (after the engine's 100 Trying) and on_txn_event reports ACK / CANCEL */
+    int accept_invite;
+    mcgk_sip_txn_event_cb on_txn_event; /* may be NULL */
+    uint32_t tu_timeout_ms;      /* a request not answered by then is forgotten (an INVITE
+                                  * answered 408); 0 = 64*T1 */
+    uint32_t trying_delay_ms;    /* see mcgk_sip_engine_config: 0 = 100 Trying at once */
 } mcgk_sip_endpoint_config;
 
 /*
@@ -104,6 +129,24 @@ void mcgk_sip_endpoint_run_once(mcgk_sip_endpoint *ep, int max_wait_ms);
 mcgk_err mcgk_sip_endpoint_request(mcgk_sip_endpoint *ep, const mcgk_sip_peer *to,
                                    const mcgk_sip_request_params *p, mcgk_sip_result_cb cb,
                                    void *user, uint64_t *txn);
+
+/*
+ * Send an INVITE (mcgk_sip_engine_invite): on_provisional(user, ...) for
+ * each 1xx (result MCGK_OK; may be NULL), then on_final exactly once, like
+ * mcgk_sip_result_cb (MCGK_OK for a 2xx: send the ACK with
+ * mcgk_sip_endpoint_ack; MCGK_ERR_PEER for 3xx-6xx, already ACKed;
+ * MCGK_ERR_SIP_TIMEOUT; MCGK_ERR_SIP_CLOSED). Thread-safe; the same codes
+ * as mcgk_sip_endpoint_request.
+ */
+mcgk_err mcgk_sip_endpoint_invite(mcgk_sip_endpoint *ep, const mcgk_sip_peer *to,
+                                  const mcgk_sip_request_params *p,
+                                  mcgk_sip_result_cb on_provisional, mcgk_sip_result_cb on_final,
+                                  void *user, uint64_t *txn);
+
+/* The ACK of the 2xx of INVITE txn, and a CANCEL of INVITE txn: see
+ * mcgk_sip_engine_ack / mcgk_sip_engine_cancel for the codes. Thread-safe. */
+mcgk_err mcgk_sip_endpoint_ack(mcgk_sip_endpoint *ep, uint64_t txn);
+mcgk_err mcgk_sip_endpoint_cancel(mcgk_sip_endpoint *ep, uint64_t txn);
 
 /* Answer a request (see mcgk_sip_engine_respond for the codes). Thread-safe. */
 mcgk_err mcgk_sip_endpoint_respond(mcgk_sip_endpoint *ep, uint64_t txn,

@@ -1,14 +1,19 @@
 /*
- * SIP non-INVITE transactions, sans-I/O. See net/sip_txn.h.
- * RFC 3261 §17.1.2 (client, Timers E and F), §17.1.3 (matching responses),
- * §17.2.2 (server, Timer J), §17.2.3 (matching requests), §8.2.6.2 (To
- * tags), §9.2 (CANCEL of a non-INVITE request), §8.1.3.3 (responses with
- * several Vias are discarded).
+ * SIP transactions, sans-I/O. See net/sip_txn.h.
+ * RFC 3261 §17.1.2 (non-INVITE client, Timers E and F), §17.1.1 (INVITE
+ * client, Timers A, B, D; the ACK of a non-2xx, §17.1.1.3), §17.1.3
+ * (matching responses), §17.2.2 (non-INVITE server, Timer J), §17.2.1
+ * (INVITE server: 100 Trying, Timers G, H, I), §17.2.3 (matching
+ * requests), §13.2.2.4 / §13.3.1.4 (the ACK of a 2xx and the 2xx
+ * retransmissions, kept here for the TU), RFC 6026 §7 (the Accepted
+ * states, Timers L and M), §8.2.6.2 (To tags), §9.1 / §9.2 (CANCEL),
+ * §8.1.3.3 (responses with several Vias are discarded).
  *
  * Data: a slot table (id -> transaction), one hash table (matching key ->
- * transaction) and a binary min-heap of deadlines (one entry per
- * transaction), all sized once from the configured limits, so every
- * operation is O(1) or O(log n) and memory is bounded.
+ * transaction), a second one for the ACKs of our 2xx (dialog key ->
+ * INVITE server transaction) and a binary min-heap of deadlines (one
+ * entry per transaction), all sized once from the configured limits, so
+ * every operation is O(1) or O(log n) and memory is bounded.
  *
  * Secrets: stored messages may carry key material in their bodies; they
  * are wiped before they are freed.
@@ -23,7 +28,21 @@
 #define DEFAULT_MAX_TXNS 16384u
 #define DEFAULT_MAX_BYTES (128u * 1024u * 1024u)
 
-enum { C_TRYING, C_PROCEEDING, S_TRYING, S_PROCEEDING, S_COMPLETED };
+#define DEFAULT_PROCEEDING_MS 180000u /* RFC 3261 §16.6 Timer C: > 3 minutes */
+#define TIMER_D_MIN_MS 32000u        /* RFC 3261 Table 4: Timer D > 32 s over UDP */
+
+/* C_TRYING is "Calling" for an INVITE; C_ACCEPTED and S_ACCEPTED are RFC 6026's */
+enum {
+    C_TRYING,
+    C_PROCEEDING,
+    C_COMPLETED,
+    C_ACCEPTED,
+    S_TRYING,
+    S_PROCEEDING,
+    S_COMPLETED,
+    S_CONFIRMED,
+    S_ACCEPTED
+};
 
 typedef struct txn {
     uint64_t id;
@@ -44,6 +63,19 @@ typedef struct txn {
     uint32_t interval_ms; /* client: Timer E */
     size_t heap_idx;
     void *user;
+    /* INVITE transactions */
+    int is_invite;
+    int reported;      /* client: the TU has had the final outcome */
+    int internal;      /* client: a CANCEL of the engine's; its outcome is not reported */
+    int cancel_wanted; /* client INVITE: send a CANCEL when a provisional comes (§9.1) */
+    int acked;         /* server: our 2xx was ACKed; client: the TU sent the 2xx ACK */
+    int trying_due;    /* server INVITE: send 100 Trying when the deadline comes first */
+    char *ruri;        /* client INVITE: its Request-URI (for the ACK of a non-2xx) */
+    uint8_t *ack;      /* client INVITE: the ACK of its final response */
+    size_t ack_len;
+    char *akey;        /* server INVITE after a 2xx: the key its ACK matches */
+    uint32_t ahash;
+    struct txn *anext;
 } txn;
 
 struct mcgk_sip_engine {
@@ -51,7 +83,8 @@ struct mcgk_sip_engine {
     void *send_ctx;
     char via_transport[16];
     char via_sent_by[MCGK_SIP_VALUE_MAX - 64];
-    uint32_t t1, t2, tu_timeout;
+    uint32_t t1, t2, t4, tu_timeout, proceeding, trying_delay;
+    int accept_invite;
     size_t max_client, max_server, max_bytes;
     size_t n_client, n_server, bytes;
 
@@ -59,6 +92,7 @@ struct mcgk_sip_engine {
     uint32_t *free_slots; /* stack of free slot indices */
     size_t n_free, n_slots;
     txn **buckets;        /* hash chains */
+    txn **abuckets;       /* hash chains of the ACK keys */
     size_t bucket_mask;
     txn **heap;           /* min-heap on deadline_ms */
     size_t heap_len;
@@ -280,6 +314,49 @@ static void attach(mcgk_sip_engine *e, txn *t)
         e->n_server++;
 }
 
+/* The ACK of a 2xx is a transaction of its own (§17.1.1.3): it matches the INVITE
+ * server transaction by Call-ID, From tag and CSeq number (§13.3.1.4, §12.2.2). */
+static char *ack_key(const char *call_id, const char *from_tag, uint32_t cseq)
+{
+    size_t n = strlen(call_id) + strlen(from_tag) + 16;
+    char *k = malloc(n);
+    if (k != NULL)
+        snprintf(k, n, "a|%s|%s|%u", call_id, from_tag, (unsigned)cseq);
+    return k;
+}
+
+static void akey_attach(mcgk_sip_engine *e, txn *t, char *key)
+{
+    t->akey = key;
+    t->ahash = hash_key(key);
+    txn **b = &e->abuckets[t->ahash & e->bucket_mask];
+    t->anext = *b;
+    *b = t;
+}
+
+static void akey_detach(mcgk_sip_engine *e, txn *t)
+{
+    if (t->akey == NULL)
+        return;
+    for (txn **p = &e->abuckets[t->ahash & e->bucket_mask]; *p != NULL; p = &(*p)->anext) {
+        if (*p == t) {
+            *p = t->anext;
+            break;
+        }
+    }
+    free(t->akey);
+    t->akey = NULL;
+}
+
+static txn *afind(const mcgk_sip_engine *e, const char *key)
+{
+    uint32_t h = hash_key(key);
+    for (txn *t = e->abuckets[h & e->bucket_mask]; t != NULL; t = t->anext)
+        if (t->ahash == h && strcmp(t->akey, key) == 0)
+            return t;
+    return NULL;
+}
+
 static void destroy(mcgk_sip_engine *e, txn *t)
 {
     uint32_t slot = (uint32_t)(t->id & 0xffffffffu);
@@ -296,8 +373,11 @@ static void destroy(mcgk_sip_engine *e, txn *t)
         e->n_client--;
     else
         e->n_server--;
+    akey_detach(e, t);
     free_bytes(e, &t->req, &t->req_len);
     free_bytes(e, &t->resp, &t->resp_len);
+    free_bytes(e, &t->ack, &t->ack_len);
+    free(t->ruri);
     free(t->key);
     free(t);
 }
@@ -368,6 +448,10 @@ mcgk_err mcgk_sip_engine_new(const mcgk_sip_engine_config *cfg, mcgk_sip_engine 
     strcpy(e->via_sent_by, cfg->via_sent_by);
     e->t1 = t1;
     e->t2 = t2;
+    e->t4 = cfg->t4_ms ? cfg->t4_ms : MCGK_SIP_T4_MS;
+    e->proceeding = cfg->invite_proceeding_ms ? cfg->invite_proceeding_ms : DEFAULT_PROCEEDING_MS;
+    e->accept_invite = cfg->accept_invite != 0;
+    e->trying_delay = cfg->trying_delay_ms;
     e->tu_timeout = cfg->tu_timeout_ms ? cfg->tu_timeout_ms : 64 * t1;
     e->max_client = mc;
     e->max_server = ms;
@@ -380,8 +464,10 @@ mcgk_err mcgk_sip_engine_new(const mcgk_sip_engine_config *cfg, mcgk_sip_engine 
     e->slots = calloc(e->n_slots, sizeof *e->slots);
     e->free_slots = malloc(e->n_slots * sizeof *e->free_slots);
     e->buckets = calloc(nb, sizeof *e->buckets);
+    e->abuckets = calloc(nb, sizeof *e->abuckets);
     e->heap = malloc(e->n_slots * sizeof *e->heap);
-    if (e->slots == NULL || e->free_slots == NULL || e->buckets == NULL || e->heap == NULL) {
+    if (e->slots == NULL || e->free_slots == NULL || e->buckets == NULL || e->abuckets == NULL ||
+        e->heap == NULL) {
         mcgk_sip_engine_free(e);
         return MCGK_ERR_NO_MEMORY;
     }
@@ -412,6 +498,7 @@ void mcgk_sip_engine_free(mcgk_sip_engine *e)
     free(e->slots);
     free(e->free_slots);
     free(e->buckets);
+    free(e->abuckets);
     free(e->heap);
     free(e);
 }
@@ -432,7 +519,62 @@ int mcgk_sip_engine_next_deadline(const mcgk_sip_engine *e, uint64_t *deadline_m
     return 1;
 }
 
-/* ---- client transactions (RFC 3261 §17.1.2) ---------------------------------------------- */
+/* ---- client transactions (RFC 3261 §17.1.1, §17.1.2) ------------------------------------ */
+
+static void new_branch(mcgk_sip_engine *e, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s.%llx", e->branch_prefix, (unsigned long long)++e->branch_seq);
+}
+
+/*
+ * Build q (its Via complete), store and send it as a new client transaction:
+ * Timer E / A at T1, Timer F / B at 64*T1.
+ */
+static mcgk_err client_start(mcgk_sip_engine *e, uint64_t now_ms, const mcgk_sip_peer *to,
+                             const mcgk_sip_request_params *q, int is_invite, int internal,
+                             void *user, txn **out)
+{
+    size_t len;
+    mcgk_err err = mcgk_sip_request_build(q, e->scratch, sizeof e->scratch, &len);
+    if (err != MCGK_OK)
+        return err;
+    if (e->n_client >= e->max_client || e->bytes + len > e->max_bytes)
+        return MCGK_ERR_SIP_BUSY;
+    txn *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return MCGK_ERR_NO_MEMORY;
+    /* RFC 3261 §17.1.3: a response matches by its top branch and CSeq method */
+    char kb[MCGK_SIP_TOKEN_MAX + 80];
+    snprintf(kb, sizeof kb, "%s|%s", q->branch, q->method);
+    t->key = make_key('c', kb, NULL);
+    t->req = copy_bytes(e, e->scratch, len);
+    if (is_invite)
+        t->ruri = strdup(q->request_uri);
+    if (t->key == NULL || t->req == NULL || (is_invite && t->ruri == NULL)) {
+        if (t->req != NULL)
+            free_bytes(e, &t->req, &len);
+        free(t->key);
+        free(t->ruri);
+        free(t);
+        return MCGK_ERR_NO_MEMORY;
+    }
+    t->req_len = len;
+    t->is_client = 1;
+    t->is_invite = is_invite;
+    t->internal = internal;
+    t->state = C_TRYING;
+    t->peer = *to;
+    t->user = user;
+    snprintf(t->method, sizeof t->method, "%s", q->method);
+    t->interval_ms = e->t1;             /* Timer E / Timer A start at T1 */
+    t->end_ms = now_ms + 64ull * e->t1; /* Timer F / Timer B */
+    t->deadline_ms = now_ms + e->t1;
+    attach(e, t);
+    if (out != NULL)
+        *out = t;
+    send_bytes(e, to, t->req, t->req_len);
+    return MCGK_OK;
+}
 
 mcgk_err mcgk_sip_engine_request(mcgk_sip_engine *e, uint64_t now_ms, const mcgk_sip_peer *to,
                                  const mcgk_sip_request_params *p, void *user, uint64_t *txn_id)
@@ -445,51 +587,200 @@ mcgk_err mcgk_sip_engine_request(mcgk_sip_engine *e, uint64_t now_ms, const mcgk
     if (e->n_client >= e->max_client)
         return MCGK_ERR_SIP_BUSY;
     char branch[64];
-    snprintf(branch, sizeof branch, "%s.%llx", e->branch_prefix,
-             (unsigned long long)(e->branch_seq + 1));
+    new_branch(e, branch, sizeof branch);
     mcgk_sip_request_params q = *p;
     q.via_transport = e->via_transport;
     q.via_sent_by = e->via_sent_by;
     q.branch = branch;
+    txn *t = NULL;
+    mcgk_err err = client_start(e, now_ms, to, &q, 0, 0, user, &t);
+    if (err == MCGK_OK && txn_id != NULL)
+        *txn_id = t->id;
+    return err;
+}
+
+mcgk_err mcgk_sip_engine_invite(mcgk_sip_engine *e, uint64_t now_ms, const mcgk_sip_peer *to,
+                                const mcgk_sip_request_params *p, void *user, uint64_t *txn_id)
+{
+    if (e == NULL || to == NULL || p == NULL || p->method == NULL ||
+        strcmp(p->method, "INVITE") != 0)
+        return MCGK_ERR_INVALID_ARG;
+    if (e->n_client >= e->max_client)
+        return MCGK_ERR_SIP_BUSY;
+    char branch[64];
+    new_branch(e, branch, sizeof branch);
+    mcgk_sip_request_params q = *p;
+    q.via_transport = e->via_transport;
+    q.via_sent_by = e->via_sent_by;
+    q.branch = branch;
+    txn *t = NULL;
+    mcgk_err err = client_start(e, now_ms, to, &q, 1, 0, user, &t);
+    if (err == MCGK_OK && txn_id != NULL)
+        *txn_id = t->id;
+    return err;
+}
+
+/*
+ * The ACK of INVITE transaction t's final response resp, stored in t->ack
+ * (not sent). A non-2xx's ACK belongs to the transaction (§17.1.1.3: the
+ * INVITE's branch, Request-URI, From, Call-ID, CSeq number; the response's
+ * To); a 2xx's is the TU's (§13.2.2.4: a new branch, the remote target as
+ * Request-URI).
+ */
+static mcgk_err build_ack(mcgk_sip_engine *e, txn *t, const mcgk_sip_msg *resp, int is_2xx)
+{
+    /* From, Call-ID, CSeq and our branch come back in the response (§8.2.6.2: copied
+     * from the request; it matched our transaction by them), so the INVITE itself need
+     * not be parsed again - only its Request-URI is kept */
+    char branch[64];
+    if (is_2xx)
+        new_branch(e, branch, sizeof branch);
+    mcgk_sip_request_params q;
+    memset(&q, 0, sizeof q);
+    q.method = "ACK";
+    q.request_uri = is_2xx && resp->contact_uri[0] != '\0' ? resp->contact_uri : t->ruri;
+    q.via_transport = e->via_transport;
+    q.via_sent_by = e->via_sent_by;
+    q.branch = is_2xx ? branch : resp->branch;
+    q.from_uri = resp->from_uri;
+    q.from_tag = resp->from_tag;
+    q.to_uri = resp->to_uri;
+    q.to_tag = resp->to_tag[0] != '\0' ? resp->to_tag : NULL;
+    q.call_id = resp->call_id;
+    q.cseq = resp->cseq;
     size_t len;
     mcgk_err err = mcgk_sip_request_build(&q, e->scratch, sizeof e->scratch, &len);
+    if (err != MCGK_OK && q.request_uri != t->ruri) {
+        q.request_uri = t->ruri; /* a Contact our builder refuses */
+        err = mcgk_sip_request_build(&q, e->scratch, sizeof e->scratch, &len);
+    }
     if (err != MCGK_OK)
         return err;
-    if (e->bytes + len > e->max_bytes)
-        return MCGK_ERR_SIP_BUSY;
-    txn *t = calloc(1, sizeof *t);
-    if (t == NULL)
+    uint8_t *copy = copy_bytes(e, e->scratch, len);
+    if (copy == NULL)
         return MCGK_ERR_NO_MEMORY;
-    /* RFC 3261 §17.1.3: a response matches by its top branch and CSeq method */
-    char kb[MCGK_SIP_TOKEN_MAX + 80];
-    snprintf(kb, sizeof kb, "%s|%s", branch, p->method);
-    t->key = make_key('c', kb, NULL);
-    t->req = copy_bytes(e, e->scratch, len);
-    if (t->key == NULL || t->req == NULL) {
-        if (t->req != NULL)
-            free_bytes(e, &t->req, &len);
-        free(t->key);
-        free(t);
-        return MCGK_ERR_NO_MEMORY;
-    }
-    e->branch_seq++;
-    t->req_len = len;
-    t->is_client = 1;
-    t->state = C_TRYING;
-    t->peer = *to;
-    t->user = user;
-    snprintf(t->method, sizeof t->method, "%s", p->method);
-    t->interval_ms = e->t1;            /* Timer E starts at T1 */
-    t->end_ms = now_ms + 64ull * e->t1; /* Timer F */
-    t->deadline_ms = now_ms + e->t1;
-    attach(e, t);
-    if (txn_id != NULL)
-        *txn_id = t->id;
-    send_bytes(e, to, t->req, t->req_len);
+    free_bytes(e, &t->ack, &t->ack_len);
+    t->ack = copy;
+    t->ack_len = len;
     return MCGK_OK;
 }
 
-static void on_response(mcgk_sip_engine *e, mcgk_sip_event *ev)
+/* RFC 3261 §9.1: a CANCEL has the INVITE's Request-URI, Call-ID, To, From, CSeq number
+ * and top Via (branch); it is a non-INVITE transaction of its own, run by the engine. */
+static mcgk_err send_cancel(mcgk_sip_engine *e, uint64_t now_ms, txn *inv_t)
+{
+    mcgk_sip_msg *inv = &e->tmp;
+    mcgk_err err = mcgk_sip_msg_parse(inv_t->req, inv_t->req_len, inv);
+    if (err != MCGK_OK)
+        return err;
+    mcgk_sip_request_params q;
+    memset(&q, 0, sizeof q);
+    q.method = "CANCEL";
+    q.request_uri = inv->request_uri;
+    q.via_transport = e->via_transport;
+    q.via_sent_by = e->via_sent_by;
+    q.branch = inv->branch;
+    q.from_uri = inv->from_uri;
+    q.from_tag = inv->from_tag;
+    q.to_uri = inv->to_uri;
+    q.to_tag = inv->to_tag[0] != '\0' ? inv->to_tag : NULL;
+    q.call_id = inv->call_id;
+    q.cseq = inv->cseq;
+    return client_start(e, now_ms, &inv_t->peer, &q, 0, 1, NULL, NULL);
+}
+
+mcgk_err mcgk_sip_engine_ack(mcgk_sip_engine *e, uint64_t now_ms, uint64_t txn_id)
+{
+    (void)now_ms;
+    if (e == NULL)
+        return MCGK_ERR_INVALID_ARG;
+    txn *t = by_id(e, txn_id);
+    if (t == NULL || !t->is_client || !t->is_invite)
+        return MCGK_ERR_NOT_FOUND;
+    if (t->state != C_ACCEPTED || t->ack == NULL)
+        return MCGK_ERR_SIP_TXN_STATE;
+    t->acked = 1;
+    send_bytes(e, &t->peer, t->ack, t->ack_len);
+    return MCGK_OK;
+}
+
+mcgk_err mcgk_sip_engine_cancel(mcgk_sip_engine *e, uint64_t now_ms, uint64_t txn_id)
+{
+    if (e == NULL)
+        return MCGK_ERR_INVALID_ARG;
+    txn *t = by_id(e, txn_id);
+    if (t == NULL || !t->is_client || !t->is_invite)
+        return MCGK_ERR_NOT_FOUND;
+    if (t->reported)
+        return MCGK_ERR_SIP_TXN_STATE;
+    if (t->state == C_PROCEEDING)
+        return send_cancel(e, now_ms, t);
+    t->cancel_wanted = 1; /* §9.1: not before a provisional response */
+    return MCGK_OK;
+}
+
+/* A response to an INVITE client transaction (§17.1.1.2; RFC 6026 §7.2). */
+static void on_invite_response(mcgk_sip_engine *e, uint64_t now_ms, txn *t, mcgk_sip_event *ev)
+{
+    const mcgk_sip_msg *m = &ev->msg;
+    int open = t->state == C_TRYING || t->state == C_PROCEEDING;
+    if (m->status < 200) {
+        if (!open) {
+            ev->note = "provisional"; /* after the final one: nothing to do */
+            return;
+        }
+        if (t->state == C_TRYING) {
+            /* Proceeding: Timer A stops; the TU (or our limit) decides how long to wait */
+            t->state = C_PROCEEDING;
+            t->end_ms = now_ms + e->proceeding;
+            reschedule(e, t, t->end_ms);
+        }
+        if (t->cancel_wanted) {
+            t->cancel_wanted = 0;
+            (void)send_cancel(e, now_ms, t); /* best effort: the INVITE still ends */
+        }
+        ev->type = MCGK_SIP_EV_PROVISIONAL;
+        ev->txn = t->id;
+        ev->user = t->user;
+        return;
+    }
+    int is_2xx = m->status < 300;
+    if (!open) {
+        if (is_2xx && t->state == C_ACCEPTED) {
+            /* §13.2.2.4: every retransmission of the 2xx is ACKed again (by the TU's ACK) */
+            if (t->acked)
+                send_bytes(e, &t->peer, t->ack, t->ack_len);
+            ev->note = "2xx-retransmission";
+        } else if (!is_2xx && t->state == C_COMPLETED) {
+            send_bytes(e, &t->peer, t->ack, t->ack_len); /* §17.1.1.2: ACK again */
+            ev->note = "retransmission";
+        } else {
+            ev->note = "stray-response";
+        }
+        return;
+    }
+    (void)build_ack(e, t, m, is_2xx); /* without it the peer's Timer H / L ends its side */
+    if (is_2xx) {
+        t->state = C_ACCEPTED; /* RFC 6026 §7.2: Timer M */
+        t->end_ms = now_ms + 64ull * e->t1;
+    } else {
+        t->state = C_COMPLETED; /* Timer D */
+        uint64_t d = 64ull * e->t1 > TIMER_D_MIN_MS ? 64ull * e->t1 : TIMER_D_MIN_MS;
+        t->end_ms = now_ms + d;
+        if (t->ack != NULL)
+            send_bytes(e, &t->peer, t->ack, t->ack_len);
+    }
+    reschedule(e, t, t->end_ms);
+    free_bytes(e, &t->req, &t->req_len);
+    ev->type = MCGK_SIP_EV_RESPONSE;
+    ev->txn = t->id;
+    ev->user = t->user;
+    t->user = NULL;
+    t->reported = 1;
+    t->cancel_wanted = 0;
+}
+
+static void on_response(mcgk_sip_engine *e, uint64_t now_ms, mcgk_sip_event *ev)
 {
     const mcgk_sip_msg *m = &ev->msg;
     if (m->n_via != 1 || strchr(m->via[0], ',') != NULL) {
@@ -505,9 +796,18 @@ static void on_response(mcgk_sip_engine *e, mcgk_sip_event *ev)
         ev->note = "stray-response";
         return;
     }
+    if (t->is_invite) {
+        on_invite_response(e, now_ms, t, ev);
+        return;
+    }
     if (m->status < 200) {
         t->state = C_PROCEEDING; /* Timer E now fires every T2 */
         ev->note = "provisional";
+        return;
+    }
+    if (t->internal) {
+        ev->note = "cancel-response"; /* the outcome of our CANCEL is not the TU's */
+        destroy(e, t);
         return;
     }
     /* a final response ends the transaction; Timer K's absorption of response
@@ -518,40 +818,153 @@ static void on_response(mcgk_sip_engine *e, mcgk_sip_event *ev)
     destroy(e, t);
 }
 
-/* ---- server transactions (RFC 3261 §17.2.2) ----------------------------------------------- */
+/* ---- server transactions (RFC 3261 §17.2.1, §17.2.2) -------------------------------------- */
+
+/* Answer t with p; req is t's request already parsed, or NULL (parsed here). */
+static mcgk_err server_respond(mcgk_sip_engine *e, uint64_t now_ms, txn *t,
+                               const mcgk_sip_response_params *p, const mcgk_sip_msg *req)
+{
+    if (t->state == S_COMPLETED || t->state == S_CONFIRMED || t->state == S_ACCEPTED)
+        return MCGK_ERR_SIP_TXN_STATE;
+    mcgk_err err;
+    if (req == NULL) {
+        err = mcgk_sip_msg_parse(t->req, t->req_len, &e->tmp);
+        if (err != MCGK_OK)
+            return err; /* cannot happen: it parsed when it arrived */
+        req = &e->tmp;
+    }
+    mcgk_sip_response_params q = *p;
+    if (q.to_tag == NULL)
+        q.to_tag = t->to_tag; /* RFC 3261 §8.2.6.2 */
+    size_t len;
+    err = mcgk_sip_response_build(req, &q, e->scratch, sizeof e->scratch, &len);
+    if (err != MCGK_OK)
+        return err;
+    t->trying_due = 0; /* the TU answered: no 100 of ours needed (§17.2.1) */
+    char *akey = NULL;
+    if (t->is_invite && p->status >= 200 && p->status < 300) {
+        akey = ack_key(req->call_id, req->from_tag, req->cseq);
+        if (akey == NULL)
+            return MCGK_ERR_NO_MEMORY;
+    }
+    uint8_t *copy = copy_bytes(e, e->scratch, len);
+    if (copy == NULL) {
+        free(akey);
+        return MCGK_ERR_NO_MEMORY;
+    }
+    free_bytes(e, &t->resp, &t->resp_len);
+    t->resp = copy;
+    t->resp_len = len;
+    send_bytes(e, &t->peer, t->resp, t->resp_len);
+    if (p->status < 200) {
+        t->state = S_PROCEEDING;
+        return MCGK_OK;
+    }
+    free_bytes(e, &t->req, &t->req_len);
+    if (!t->is_invite) {
+        /* Completed: repeat this response to retransmissions until Timer J (64*T1, UDP) */
+        t->state = S_COMPLETED;
+        t->end_ms = now_ms + 64ull * e->t1;
+        reschedule(e, t, t->end_ms);
+        return MCGK_OK;
+    }
+    /* INVITE: a 3xx-6xx is repeated on Timer G until the ACK or Timer H (§17.2.1); a 2xx
+     * the same way until its ACK (§13.3.1.4), the transaction Accepted (RFC 6026 §7.1) */
+    if (akey != NULL) {
+        t->state = S_ACCEPTED;
+        akey_attach(e, t, akey);
+    } else {
+        t->state = S_COMPLETED;
+    }
+    t->interval_ms = e->t1;
+    t->end_ms = now_ms + 64ull * e->t1;
+    reschedule(e, t, now_ms + e->t1);
+    return MCGK_OK;
+}
+
+/* The ACK of our 2xx (§13.3.1.4): the retransmissions stop; Timer L runs out. */
+static void ack_of_2xx(mcgk_sip_engine *e, txn *t, mcgk_sip_event *ev)
+{
+    if (t->acked) {
+        ev->note = "ack";
+        return;
+    }
+    t->acked = 1;
+    reschedule(e, t, t->end_ms);
+    ev->type = MCGK_SIP_EV_ACK;
+    ev->txn = t->id;
+}
+
+static void on_ack(mcgk_sip_engine *e, uint64_t now_ms, txn *t, mcgk_sip_event *ev)
+{
+    const mcgk_sip_msg *m = &ev->msg;
+    ev->note = "ack";
+    if (t != NULL && t->is_invite) {
+        if (t->state == S_COMPLETED) {
+            /* §17.2.1: Confirmed; Timer I absorbs further ACKs */
+            t->state = S_CONFIRMED;
+            free_bytes(e, &t->resp, &t->resp_len);
+            t->end_ms = now_ms + e->t4;
+            reschedule(e, t, t->end_ms);
+        } else if (t->state == S_ACCEPTED) {
+            ack_of_2xx(e, t, ev); /* an ACK of a 2xx that reused the INVITE's branch */
+        }
+        return;
+    }
+    char *key = ack_key(m->call_id, m->from_tag, m->cseq);
+    txn *a = key ? afind(e, key) : NULL;
+    free(key);
+    if (a != NULL && a->state == S_ACCEPTED)
+        ack_of_2xx(e, a, ev);
+    /* else: an ACK for nothing we know (e.g. after Timer L), absorbed */
+}
 
 static void on_request(mcgk_sip_engine *e, uint64_t now_ms, const uint8_t *data, size_t len,
                        mcgk_sip_event *ev)
 {
     const mcgk_sip_msg *m = &ev->msg;
-    if (strcmp(m->method, "ACK") == 0) {
-        ev->note = "ack"; /* only INVITE final responses are ACKed: none here */
-        return;
-    }
     char *key = make_key('s', m->branch, m->via_sent_by);
     if (key == NULL)
         return; /* out of memory: dropped, the peer retransmits */
     txn *t = find(e, key);
+    if (strcmp(m->method, "ACK") == 0) {
+        free(key);
+        on_ack(e, now_ms, t, ev);
+        return;
+    }
     if (strcmp(m->method, "CANCEL") == 0) {
-        /* RFC 3261 §9.2: CANCEL of a non-INVITE request has no effect; 200 when it
-         * matches a transaction, 481 otherwise */
         free(key);
         ev->note = "cancel";
+        if (t != NULL && t->is_invite && (t->state == S_TRYING || t->state == S_PROCEEDING)) {
+            /* RFC 3261 §9.2: 200 to the CANCEL, 487 to the INVITE it cancels */
+            respond_stateless(e, &ev->peer, m, 200);
+            mcgk_sip_response_params r;
+            memset(&r, 0, sizeof r);
+            r.status = 487;
+            if (server_respond(e, now_ms, t, &r, NULL) == MCGK_OK) {
+                ev->type = MCGK_SIP_EV_CANCEL;
+                ev->txn = t->id;
+            }
+            return;
+        }
+        /* §9.2: of a non-INVITE, or an answered INVITE: no effect; 481 when nothing matches */
         respond_stateless(e, &ev->peer, m, t != NULL ? 200 : 481);
         return;
     }
     if (t != NULL) {
         free(key);
         ev->note = "retransmission";
-        if (strcmp(t->method, m->method) == 0 && t->resp != NULL) {
+        /* §17.2.1 / §17.2.2: the last response again; RFC 6026 §7.1: absorbed once Accepted */
+        if (strcmp(t->method, m->method) == 0 && t->resp != NULL && t->state != S_ACCEPTED) {
             send_bytes(e, &t->peer, t->resp, t->resp_len);
             e->stats.repeats++;
         }
         return;
     }
-    if (strcmp(m->method, "INVITE") == 0) {
+    int is_invite = strcmp(m->method, "INVITE") == 0;
+    if (is_invite && !e->accept_invite) {
         free(key);
-        ev->note = "invite-501"; /* INVITE transactions: issue 6 */
+        ev->note = "invite-501"; /* this endpoint takes no calls */
         respond_stateless(e, &ev->peer, m, 501);
         return;
     }
@@ -573,6 +986,7 @@ static void on_request(mcgk_sip_engine *e, uint64_t now_ms, const uint8_t *data,
     t->req = copy;
     t->req_len = len;
     t->state = S_TRYING;
+    t->is_invite = is_invite;
     t->peer = ev->peer;
     snprintf(t->method, sizeof t->method, "%s", m->method);
     snprintf(t->to_tag, sizeof t->to_tag, "%s%llx", e->tag_prefix,
@@ -580,6 +994,17 @@ static void on_request(mcgk_sip_engine *e, uint64_t now_ms, const uint8_t *data,
     t->end_ms = now_ms + e->tu_timeout;
     t->deadline_ms = t->end_ms;
     attach(e, t);
+    if (is_invite && e->trying_delay == 0) {
+        /* §17.2.1: 100 Trying at once, so the caller's Timer A stops */
+        mcgk_sip_response_params r;
+        memset(&r, 0, sizeof r);
+        r.status = 100;
+        (void)server_respond(e, now_ms, t, &r, m);
+    } else if (is_invite && e->trying_delay < e->tu_timeout) {
+        /* §17.2.1: ... unless the TU answers within 200 ms: a 100 only if it has not */
+        t->trying_due = 1;
+        reschedule(e, t, now_ms + e->trying_delay);
+    }
     ev->type = MCGK_SIP_EV_REQUEST;
     ev->txn = t->id;
 }
@@ -604,7 +1029,7 @@ mcgk_err mcgk_sip_engine_receive(mcgk_sip_engine *e, uint64_t now_ms, const mcgk
     if (ev->msg.is_request)
         on_request(e, now_ms, data, len, ev);
     else
-        on_response(e, ev);
+        on_response(e, now_ms, ev);
     return MCGK_OK;
 }
 
@@ -616,38 +1041,73 @@ mcgk_err mcgk_sip_engine_respond(mcgk_sip_engine *e, uint64_t now_ms, uint64_t t
     txn *t = by_id(e, txn_id);
     if (t == NULL || t->is_client)
         return MCGK_ERR_NOT_FOUND;
-    if (t->state == S_COMPLETED)
-        return MCGK_ERR_SIP_TXN_STATE;
-    mcgk_err err = mcgk_sip_msg_parse(t->req, t->req_len, &e->tmp);
-    if (err != MCGK_OK)
-        return err; /* cannot happen: it parsed when it arrived */
-    mcgk_sip_response_params q = *p;
-    if (q.to_tag == NULL)
-        q.to_tag = t->to_tag; /* RFC 3261 §8.2.6.2 */
-    size_t len;
-    err = mcgk_sip_response_build(&e->tmp, &q, e->scratch, sizeof e->scratch, &len);
-    if (err != MCGK_OK)
-        return err;
-    uint8_t *copy = copy_bytes(e, e->scratch, len);
-    if (copy == NULL)
-        return MCGK_ERR_NO_MEMORY;
-    free_bytes(e, &t->resp, &t->resp_len);
-    t->resp = copy;
-    t->resp_len = len;
-    send_bytes(e, &t->peer, t->resp, t->resp_len);
-    if (p->status >= 200) {
-        /* Completed: repeat this response to retransmissions until Timer J (64*T1, UDP) */
-        t->state = S_COMPLETED;
-        free_bytes(e, &t->req, &t->req_len);
-        t->end_ms = now_ms + 64ull * e->t1;
-        reschedule(e, t, t->end_ms);
-    } else {
-        t->state = S_PROCEEDING;
-    }
-    return MCGK_OK;
+    return server_respond(e, now_ms, t, p, NULL);
 }
 
 /* ---- timers ----------------------------------------------------------------------------- */
+
+static uint32_t doubled(const mcgk_sip_engine *e, uint32_t interval)
+{
+    return 2 * interval < e->t2 ? 2 * interval : e->t2;
+}
+
+/* An INVITE server transaction's timer. Returns 1 when our 2xx was never ACKed: the
+ * caller reports it and destroys t; otherwise t may have been destroyed. */
+static int expire_invite_server(mcgk_sip_engine *e, uint64_t now_ms, txn *t)
+{
+    switch (t->state) {
+    case S_TRYING:
+    case S_PROCEEDING: {
+        mcgk_sip_response_params r;
+        memset(&r, 0, sizeof r);
+        if (now_ms < t->end_ms) {
+            /* the delayed 100 Trying (the TU has not answered within trying_delay_ms) */
+            if (t->trying_due) {
+                r.status = 100;
+                (void)server_respond(e, now_ms, t, &r, NULL);
+            }
+            reschedule(e, t, t->end_ms);
+            return 0;
+        }
+        /* the TU never answered: 408, so the caller does not wait for ever */
+        r.status = 408;
+        if (server_respond(e, now_ms, t, &r, NULL) != MCGK_OK)
+            destroy(e, t);
+        return 0;
+    }
+    case S_COMPLETED:
+        if (now_ms >= t->end_ms) { /* Timer H: no ACK came */
+            e->stats.no_ack++;
+            destroy(e, t);
+            return 0;
+        }
+        break;
+    case S_ACCEPTED:
+        if (now_ms >= t->end_ms) { /* Timer L (and the 2xx give-up of §13.3.1.4) */
+            if (!t->acked) {
+                e->stats.no_ack++;
+                return 1; /* the caller reports it and destroys t */
+            }
+            destroy(e, t);
+            return 0;
+        }
+        if (t->acked) {
+            reschedule(e, t, t->end_ms);
+            return 0;
+        }
+        break;
+    default: /* S_CONFIRMED: Timer I */
+        destroy(e, t);
+        return 0;
+    }
+    /* Timer G, or the 2xx retransmission: T1 doubling up to T2 */
+    send_bytes(e, &t->peer, t->resp, t->resp_len);
+    e->stats.response_retransmissions++;
+    t->interval_ms = doubled(e, t->interval_ms);
+    uint64_t next = now_ms + t->interval_ms;
+    reschedule(e, t, next < t->end_ms ? next : t->end_ms);
+    return 0;
+}
 
 size_t mcgk_sip_engine_expire(mcgk_sip_engine *e, uint64_t now_ms, mcgk_sip_timeout *out,
                               size_t cap)
@@ -656,26 +1116,51 @@ size_t mcgk_sip_engine_expire(mcgk_sip_engine *e, uint64_t now_ms, mcgk_sip_time
     while (e->heap_len > 0 && e->heap[0]->deadline_ms <= now_ms) {
         txn *t = e->heap[0];
         if (!t->is_client) {
-            destroy(e, t); /* Timer J, or the TU never answered */
+            if (!t->is_invite) {
+                destroy(e, t); /* Timer J, or the TU never answered */
+                continue;
+            }
+            if (t->state == S_ACCEPTED && now_ms >= t->end_ms && !t->acked && n == cap)
+                break;
+            if (expire_invite_server(e, now_ms, t)) {
+                out[n].txn = t->id;
+                out[n].user = NULL;
+                out[n].kind = MCGK_SIP_TIMEOUT_NO_ACK;
+                n++;
+                destroy(e, t);
+            }
             continue;
         }
-        if (now_ms >= t->end_ms) { /* Timer F */
-            if (n == cap)
-                break;
-            out[n].txn = t->id;
-            out[n].user = t->user;
-            n++;
-            e->stats.timeouts++;
+        if (t->state == C_COMPLETED || t->state == C_ACCEPTED) {
+            destroy(e, t); /* Timer D / Timer M */
+            continue;
+        }
+        int ends = now_ms >= t->end_ms || (t->is_invite && t->state == C_PROCEEDING);
+        if (ends) { /* Timer F, Timer B, or our limit on a ringing INVITE */
+            if (!t->internal) {
+                if (n == cap)
+                    break;
+                out[n].txn = t->id;
+                out[n].user = t->user;
+                out[n].kind = MCGK_SIP_TIMEOUT_CLIENT;
+                n++;
+                e->stats.timeouts++;
+            }
+            if (t->is_invite && t->state == C_PROCEEDING)
+                (void)send_cancel(e, now_ms, t); /* tell the callee we gave up */
             destroy(e, t);
             continue;
         }
-        /* Timer E: retransmit; the interval doubles up to T2 (Trying) or is T2 (Proceeding) */
+        /* Timer E (non-INVITE: doubles up to T2; T2 once Proceeding) or Timer A (INVITE:
+         * doubles without a cap, §17.1.1.2) */
         send_bytes(e, &t->peer, t->req, t->req_len);
         e->stats.retransmissions++;
-        if (t->state == C_PROCEEDING)
+        if (t->is_invite)
+            t->interval_ms = 2 * t->interval_ms;
+        else if (t->state == C_PROCEEDING)
             t->interval_ms = e->t2;
         else
-            t->interval_ms = 2 * t->interval_ms < e->t2 ? 2 * t->interval_ms : e->t2;
+            t->interval_ms = doubled(e, t->interval_ms);
         uint64_t next = now_ms + t->interval_ms;
         reschedule(e, t, next < t->end_ms ? next : t->end_ms);
     }
@@ -685,13 +1170,18 @@ size_t mcgk_sip_engine_expire(mcgk_sip_engine *e, uint64_t now_ms, mcgk_sip_time
 size_t mcgk_sip_engine_abort_clients(mcgk_sip_engine *e, mcgk_sip_timeout *out, size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; i < e->n_slots && n < cap; i++) {
+    for (size_t i = 0; i < e->n_slots; i++) {
         txn *t = e->slots[i];
         if (t == NULL || !t->is_client)
             continue;
-        out[n].txn = t->id;
-        out[n].user = t->user;
-        n++;
+        if (!t->reported && !t->internal) {
+            if (n == cap)
+                break;
+            out[n].txn = t->id;
+            out[n].user = t->user;
+            out[n].kind = MCGK_SIP_TIMEOUT_CLIENT;
+            n++;
+        }
         destroy(e, t);
     }
     return n;
