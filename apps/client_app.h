@@ -2,7 +2,7 @@
  * apps/client_app.h - what the verbs of `mcgk client` share: opening the
  * client's store (DATA_DIR/client.db) and unlocking its DEK, and the entry
  * points of the verbs that live in their own files (run: cmd_client_run.c,
- * keys: cmd_client_keys.c).
+ * keys: cmd_client_keys.c, call: cmd_client_call.c, listen: cmd_client_listen.c).
  *
  * Secrets: the DEK returned by client_open_store (wipe it when done).
  */
@@ -32,5 +32,11 @@ int client_run_main(int argc, char **argv);
 
 extern const char client_keys_help[];
 int client_keys_main(int argc, char **argv);
+
+/* a group call: send (cmd_client_call.c) and hear (cmd_client_listen.c) SRTP under the GMK */
+extern const char client_call_help[];
+int client_call_main(int argc, char **argv);
+extern const char client_listen_help[];
+int client_listen_main(int argc, char **argv);
 
 #endif

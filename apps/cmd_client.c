@@ -9,6 +9,10 @@
  *              open and store their GMKs, answer (cmd_client_run.c)
  *   keys       show the GMKs held and the one chosen per group, never key
  *              bytes (cmd_client_keys.c)
+ *   call       talk to a group: SRTP under this member's own key from the
+ *              group's GMK, floor control, the off-network GSK (cmd_client_call.c)
+ *   listen     hear a group call: keys by MKI through the key ring, counts
+ *              (cmd_client_listen.c)
  * All open the same store (DATA_DIR/client.db).
  *
  * Secrets: the access token (read from a 0600 file, never logged), the
@@ -318,6 +322,10 @@ static const cli_verb k_verbs[] = {
      client_run_main, client_run_help},
     {"keys", "show the GMKs held and the one used per group (never key bytes)",
      client_keys_main, client_keys_help},
+    {"call", "talk to a group: a tone as SRTP under this member's key (--floor, --gsk)",
+     client_call_main, client_call_help},
+    {"listen", "hear a group call: decrypt by MKI, count received/decrypted/rejected",
+     client_listen_main, client_listen_help},
 };
 
 int mcgk_cmd_client(int argc, char **argv)

@@ -768,6 +768,35 @@ static mcgk_err wait_job(gms_ctx *g, uint64_t job, uint64_t timeout_s)
 
 /* ================================ member ================================ */
 
+typedef struct gmk_collect {
+    mcgk_gms_gmk_info c[64];
+    size_t n;
+} gmk_collect;
+
+static int collect_gmk(void *ctx, const mcgk_gms_gmk_info *info)
+{
+    gmk_collect *k = ctx;
+    if (k->n < sizeof k->c / sizeof k->c[0])
+        k->c[k->n++] = *info;
+    return 0;
+}
+
+/* Whether the group's current GMKs (as a member would be sent them) include a
+ * floor-control one. */
+static int group_has_floor_gmk(gms_ctx *g, const char *grp, uint64_t now)
+{
+    gmk_collect *k = calloc(1, sizeof *k);
+    int floor = 0;
+    if (k != NULL && mcgk_gms_store_gmk_list(g->store, grp, collect_gmk, k) == MCGK_OK) {
+        size_t idx[8];
+        size_t n = mcgk_gms_current_gmks(k->c, k->n, now, idx, 8);
+        for (size_t i = 0; i < n; i++)
+            floor |= k->c[idx[i]].use == MCGK_GMK_USE_FLOOR_CONTROL;
+    }
+    free(k);
+    return floor;
+}
+
 static const char help_member[] =
     "usage: mcgk gms member add GROUP_ID URI [--kms KMS_URI] [--unauthorised]\n"
     "                                        [--new-token] [--token-out FILE]\n"
@@ -985,8 +1014,11 @@ static int run_member(int argc, char **argv)
         e = mcgk_gms_store_group_get(g.store, grp, &gr);
         mcgk_gms_rotation rot, *rp = NULL;
         memset(&rot, 0, sizeof rot);
+        /* the removed member knows every current key of the group: a floor-control
+           GMK is replaced along with the media one (R-001-24, R-004-13) */
+        int floor = e == MCGK_OK && group_has_floor_gmk(&g, grp, now);
         if (e == MCGK_OK && gr.rekey_on_removal && !cli_has(&a, "no-rekey")) {
-            mcgk_gms_rotate_req req = {1, 0, 0, 0, now};
+            mcgk_gms_rotate_req req = {1, 0, 0, floor, now};
             rot.n_groups = 1;
             rot.groups[0] = gr.id;
             rot.push = 1;
@@ -999,7 +1031,7 @@ static int run_member(int argc, char **argv)
             e = mcgk_gms_store_member_remove(g.store, grp, uri, rp, now, &remj, &rotj);
             if (e != MCGK_ERR_EXISTS || rp == NULL)
                 break;
-            mcgk_gms_rotate_req req = {1, 0, 0, 0, now}; /* a GMK-ID collision: new ones */
+            mcgk_gms_rotate_req req = {1, 0, 0, floor, now}; /* a GMK-ID collision: new ones */
             e = make_rotation(&g, &req, &rot);
             if (e == MCGK_OK)
                 e = MCGK_ERR_EXISTS;
@@ -1011,7 +1043,10 @@ static int run_member(int argc, char **argv)
             if (remj)
                 printf("notice_job = %" PRIu64 "\n", remj);
             if (rotj)
-                printf("rekey_job = %" PRIu64 "\nkey_id = %08" PRIx32 "\n", rotj, rot.key_ids[0]);
+                printf("rekey_job = %" PRIu64 "\nkey_id = %08" PRIx32 " (media)\n", rotj,
+                       rot.key_ids[0]);
+            if (rotj && rot.n_gmks > 1)
+                printf("key_id = %08" PRIx32 " (floor-control)\n", rot.key_ids[1]);
             mcgk_log(MCGK_LOG_INFO, "gms", "member-removed",
                      "group=%s member=%s rekey_job=%" PRIu64, grp,
                      mcgk_log_quote(uri, q, sizeof q), rotj);

@@ -59,7 +59,9 @@
 #include "mcgk/error.h"
 #include "mcgk/gmk_message.h"
 #include "mcgk/group_doc.h"
+#include "mcgk/gsk_message.h"
 #include "mcgk/key_params.h"
+#include "mcgk/media.h"
 #include "mcgk/sakke.h"
 
 #ifdef __cplusplus
@@ -284,6 +286,161 @@ const mcgk_client_group *mcgk_client_find_group(const mcgk_client_state *s, cons
 
 /* "stored", "updated", ... for logs. */
 const char *mcgk_client_action_name(mcgk_client_action a);
+
+/* ==================== using the GMKs: the key ring (src/client/keyring.c) ==================== */
+
+/*
+ * What the media layer (mcgk/srtp.h, mcgk/mcdata.h) and the ProSe GSK message
+ * (mcgk/gsk_message.h) need from the client's state, sans I/O: the keys by
+ * key identifier, the sender's keys for a group, and the GSKs accepted in
+ * this process. docs/media.md "The client's key ring".
+ *
+ * Spec: ts33180.md §7.4.2 (GMK-ID -> GMK + RAND; the sender's own GUK-ID),
+ * README §2.5 / seed 004 (a separate floor-control GMK, R-004-12/13), §2.8
+ * and seed 002 (GSK under the GMK, R-002-19/23), R-001-23 / R-000-23 (which
+ * GMK a sender uses), R-003-34 (revoked: not used), R-001-33 (deleted).
+ *
+ * Rules (decided here):
+ *  - a GMK answers for media when it has its key, is not revoked and has not
+ *    expired; a pending one (activation in the future) is accepted on
+ *    receipt, so that a sender whose clock runs ahead is not cut off;
+ *    senders only use active ones (mcgk_client_select);
+ *  - what it may protect (mcgk_media_key.uses): a floor-control GMK RTCP
+ *    only; a media GMK RTP and data, and RTCP too unless a group it serves
+ *    (the ring's group, when it has one) has an active floor-control GMK;
+ *  - a ring with a group answers only for that group, and only while the
+ *    client is a member of it: another group's GMK (even one this client
+ *    holds for another group) is unknown-key-id there;
+ *  - a GSK (accepted by mcgk_client_keyring_add_gsk from a GSK message that
+ *    opened under a media GMK of the ring) answers under its CSB ID:
+ *    media under a GSK carries MKI = CSB ID || CSB ID and its keys are
+ *    derived with the CSB ID as the GUK-ID (mcgk/gsk_message.h; mcgk's
+ *    choice, docs/media.md); it may protect RTP and RTCP.
+ *
+ * Secrets: the GMKs (read from the state), the GSKs (held in the ring),
+ * every key copied out (mcgk_media_key.key, the lookup's key[], the
+ * sender's keys). mcgk_client_keyring_clear and mcgk_client_sender_clear
+ * wipe; a dropped GSK is wiped in place.
+ */
+
+#define MCGK_CLIENT_MAX_GSKS 16 /* GSKs a ring holds; the oldest goes first */
+
+/* One GSK accepted from a GSK message (secret: gsk). */
+typedef struct mcgk_client_gsk {
+    uint32_t csb_id;           /* the message's CSB ID: the key identifier of its media */
+    uint32_t gmk_id;           /* the GMK it was protected under */
+    uint8_t gsk[MCGK_KEY_LEN]; /* SECRET */
+    size_t rand_len;
+    uint8_t rand[MCGK_MEDIA_RAND_MAX];
+    char initiator[MCGK_GMK_URI_MAX + 1]; /* IDRi, "" when absent */
+    int is_signed;
+    uint64_t accepted_unix_s;
+} mcgk_client_gsk;
+
+/*
+ * The key ring: a view of one identity's state (borrowed: the caller keeps
+ * it loaded and unchanged while the ring uses it) at a time, scoped to one
+ * group or to all, plus the GSKs accepted. Plain struct, owned by the
+ * caller; mcgk_client_keyring_clear wipes it.
+ */
+typedef struct mcgk_client_keyring {
+    const mcgk_client_state *state;
+    char group[MCGK_GROUPDOC_URI_MAX]; /* "" = every group */
+    uint64_t now_unix_s;               /* the caller moves it on */
+    size_t n_gsks;
+    mcgk_client_gsk gsks[MCGK_CLIENT_MAX_GSKS];
+} mcgk_client_keyring;
+
+/*
+ * Start a ring over s at now_unix_s for group (NULL or "": every group).
+ * Returns MCGK_OK; MCGK_ERR_INVALID_ARG (NULL kr or s, a group longer than
+ * MCGK_GROUPDOC_URI_MAX - 1).
+ */
+mcgk_err mcgk_client_keyring_init(mcgk_client_keyring *kr, const mcgk_client_state *s,
+                                  const char *group, uint64_t now_unix_s);
+
+/* Wipe the ring (its GSKs); the state is not touched. NULL is fine. */
+void mcgk_client_keyring_clear(mcgk_client_keyring *kr);
+
+/*
+ * The mcgk_media_key_fn of mcgk/media.h (ctx = the ring): key_id (the GMK-ID
+ * of an MKI, a DPPK-ID; or a GSK's CSB ID) -> key, RAND, uses.
+ * Returns MCGK_OK with *out filled; MCGK_ERR_UNKNOWN_KEY_ID (not held; another
+ * group's key in a scoped ring; the ring's group is one the client is not a
+ * member of); MCGK_ERR_REVOKED (revoked, R-003-34, or deleted on removal,
+ * R-001-33: a tombstone); MCGK_ERR_VALIDITY (expired); MCGK_ERR_INVALID_ARG
+ * (NULLs). *out is written only on MCGK_OK.
+ */
+mcgk_err mcgk_client_keyring_media_key(void *kr, uint32_t key_id, mcgk_media_key *out);
+
+/*
+ * The mcgk_gmk_lookup_fn that mcgk_gsk_open needs (ctx = the ring): 1 and
+ * the GMK in key[] when purpose is MCGK_PURPOSE_GMK and key_id names a media
+ * GMK the ring answers for (as above); 0 otherwise (key[] untouched).
+ */
+int mcgk_client_keyring_gmk_lookup(void *kr, unsigned purpose, uint32_t key_id,
+                                   uint8_t key[MCGK_KEY_LEN]);
+
+/*
+ * Keep the GSK of an opened GSK message (r from mcgk_gsk_open with the
+ * ring's lookup) at now_unix_s. The GMK it came under must still answer
+ * (its code otherwise); its CSB ID must not name a GMK or tombstone of the
+ * state, nor another GSK (MCGK_ERR_DUPLICATE_KEY_ID; the same GSK again is
+ * MCGK_OK and changes nothing). When MCGK_CLIENT_MAX_GSKS are held the
+ * oldest is wiped and *evicted (may be NULL) gets its CSB ID (else 0: drop it
+ * from the SRTP receiver). Returns MCGK_OK; those codes; MCGK_ERR_INVALID_ARG.
+ */
+mcgk_err mcgk_client_keyring_add_gsk(mcgk_client_keyring *kr, const mcgk_gsk_result *r,
+                                     uint64_t now_unix_s, uint32_t *evicted);
+
+/* The GSK the ring holds under csb_id, or NULL. */
+const mcgk_client_gsk *mcgk_client_keyring_find_gsk(const mcgk_client_keyring *kr,
+                                                    uint32_t csb_id);
+
+/*
+ * Move the ring to state s (reloaded from the store; may be the same
+ * pointer) at now_unix_s, and list in dropped[0..cap) the key IDs that
+ * answered before and answer no more, or with other uses: GMKs revoked,
+ * deleted, expired, no longer the ring group's (removal), media GMKs that
+ * lost RTCP to a new floor-control GMK, and the CSB IDs of GSKs whose GMK
+ * went (those GSKs are wiped). The caller hands each to
+ * mcgk_srtp_rx_forget, so cached sender keys are looked up again. The old
+ * state must still be valid during the call. Returns how many IDs changed
+ * (those beyond cap are not listed; size cap at MCGK_CLIENT_MAX_GMKS +
+ * MCGK_CLIENT_MAX_GSKS).
+ */
+size_t mcgk_client_keyring_update(mcgk_client_keyring *kr, const mcgk_client_state *s,
+                                  uint64_t now_unix_s, uint32_t *dropped, size_t cap);
+
+/* One key a member sends under (SECRET: key). */
+typedef struct mcgk_client_sender_key {
+    uint8_t key[MCGK_KEY_LEN]; /* the GMK */
+    uint32_t gmk_id;
+    uint32_t guk_id;           /* this client's own GUK-ID for it (§7.4.2) */
+    size_t rand_len;
+    uint8_t rand[MCGK_MEDIA_RAND_MAX];
+} mcgk_client_sender_key;
+
+/* What a member sends a group call under. */
+typedef struct mcgk_client_sender {
+    mcgk_client_sender_key media; /* the GMK mcgk_client_select chooses for media */
+    int has_floor;                /* the group has its own floor-control GMK (R-004-12/13) */
+    mcgk_client_sender_key floor; /* ... then that one; otherwise floor control goes under media */
+} mcgk_client_sender;
+
+/*
+ * The sender's keys for group at now_unix_s: the media GMK chosen by
+ * mcgk_client_select (R-001-23, R-000-23) with this client's GUK-ID and the
+ * RAND, and the floor-control GMK when the group has one.
+ * Returns MCGK_OK; MCGK_ERR_NOT_FOUND (not a member, or no usable media GMK);
+ * MCGK_ERR_INVALID_ARG. *out is written only on MCGK_OK; wipe it with
+ * mcgk_client_sender_clear.
+ */
+mcgk_err mcgk_client_sender_select(const mcgk_client_state *s, const char *group,
+                                   uint64_t now_unix_s, mcgk_client_sender *out);
+
+/* Wipe (NULL is fine). */
+void mcgk_client_sender_clear(mcgk_client_sender *snd);
 
 #ifdef __cplusplus
 }

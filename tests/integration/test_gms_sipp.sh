@@ -196,6 +196,8 @@ check "the notice says state=removed" grep -q 'state="removed"' "$T/uas_ok.msg"
 check "R-001-24: the profile rotates the GMK for the remaining members" test -n "$JK"
 check "... and bob is not among them" bash -c "[ -z \"\$('$MCGK' gms status --job $JK --member sip:bob@$D --data-dir '$T/gms' | awk 'NR>1')\" ]"
 check "... alice got it" test "$(state_of $JK sip:alice@$D)" = confirmed
+check "R-001-24/R-004-13: the group's floor-control GMK is replaced too (bob knew it)" \
+    bash -c "grep -q '^key_id = [0-9a-f]* (media)' '$T/rm.out' && grep -q '^key_id = [0-9a-f]* (floor-control)' '$T/rm.out'"
 
 # ---- restart: bindings restored, nothing lost ----------------------------------------
 kill -TERM "$GMS_PID"; wait "$GMS_PID" 2>/dev/null
