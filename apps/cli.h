@@ -62,4 +62,14 @@ typedef struct cli_verb {
 int cli_dispatch(const char *role, const char *role_summary, const cli_verb *verbs, size_t nverbs,
                  int argc, char **argv);
 
+/* In a verb's function (argc, argv with argv[0] the verb): declare its flags,
+ * parse argv[1..argc) into `a` and declare `e`; on a usage error return
+ * cli_fail(e) from the verb. */
+#define CLI_PARSE_FLAGS(...)                                                                 \
+    static const cli_flag flags[] = {__VA_ARGS__};                                           \
+    cli_args a;                                                                               \
+    mcgk_err e = cli_parse(&a, flags, sizeof flags / sizeof flags[0], argc - 1, argv + 1);   \
+    if (e != MCGK_OK)                                                                         \
+    return cli_fail(e)
+
 #endif

@@ -34,14 +34,7 @@
 #include "shell.h"
 #include "store/store.h"
 
-#define FLAGS(...)                                                                           \
-    static const cli_flag flags[] = {__VA_ARGS__};                                           \
-    cli_args a;                                                                               \
-    mcgk_err e = cli_parse(&a, flags, sizeof flags / sizeof flags[0], argc - 1, argv + 1);   \
-    if (e != MCGK_OK)                                                                         \
-        return cli_fail(e);                                                                   \
-    if ((e = shell_log_level(&a)) != MCGK_OK)                                                 \
-    return cli_fail(e)
+#define FLAGS(...) SHELL_PARSE_FLAGS(__VA_ARGS__)
 
 #define DB_NAME CLIENT_DB_NAME
 #define MAX_IDS MCGK_KMS_MAX_IDENTITIES

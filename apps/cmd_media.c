@@ -22,12 +22,7 @@
 #include "mcgk/srtp.h"
 #include "roles.h"
 
-#define FLAGS(...) \
-    static const cli_flag flags[] = {__VA_ARGS__}; \
-    cli_args a; \
-    mcgk_err e = cli_parse(&a, flags, sizeof flags / sizeof flags[0], argc - 1, argv + 1); \
-    if (e != MCGK_OK) \
-        return cli_fail(e)
+#define FLAGS(...) CLI_PARSE_FLAGS(__VA_ARGS__)
 
 static uint32_t be32(const uint8_t *p)
 {

@@ -39,14 +39,7 @@
 
 #define BODY_MAX (MCGK_SIP_MAX_MSG_LEN - 4096) /* room for the headers */
 
-#define FLAGS(...)                                                                           \
-    static const cli_flag flags[] = {__VA_ARGS__, {"log-level", 1}};                          \
-    cli_args a;                                                                               \
-    mcgk_err e = cli_parse(&a, flags, sizeof flags / sizeof flags[0], argc - 1, argv + 1);   \
-    if (e != MCGK_OK)                                                                         \
-        return cli_fail(e);                                                                   \
-    if ((e = shell_log_level(&a)) != MCGK_OK)                                                 \
-    return cli_fail(e)
+#define FLAGS(...) SHELL_PARSE_FLAGS(__VA_ARGS__, {"log-level", 1})
 
 /* ---- shared plumbing ------------------------------------------------------------------- */
 

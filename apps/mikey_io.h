@@ -17,12 +17,7 @@
 #include "mcgk/kms.h"
 
 /* Declare the verb's flags and parse argv[1..argc) into `a`; `e` holds the outcome. */
-#define MIKEY_IO_FLAGS(...)                                                              \
-    static const cli_flag flags[] = {__VA_ARGS__};                                       \
-    cli_args a;                                                                          \
-    mcgk_err e = cli_parse(&a, flags, sizeof flags / sizeof flags[0], argc - 1, argv + 1); \
-    if (e != MCGK_OK)                                                                    \
-    return cli_fail(e)
+#define MIKEY_IO_FLAGS(...) CLI_PARSE_FLAGS(__VA_ARGS__)
 
 /* The binary message from FILE or "-" (stdin) in any transport form (mikey.md §15):
  * binary, base64, `mikey <base64>`, an SDP line or body. *msg is malloc'ed. */

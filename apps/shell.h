@@ -75,4 +75,10 @@ void shell_signals_block(void);
 /* Wait up to timeout_ms (< 0: forever) for one of them; returns it, or 0. */
 int shell_signal_wait(long timeout_ms);
 
+/* CLI_PARSE_FLAGS, then --log-level applied (the flags must include it). */
+#define SHELL_PARSE_FLAGS(...)                                                               \
+    CLI_PARSE_FLAGS(__VA_ARGS__);                                                            \
+    if ((e = shell_log_level(&a)) != MCGK_OK)                                                 \
+    return cli_fail(e)
+
 #endif

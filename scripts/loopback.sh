@@ -25,10 +25,13 @@ lb_init() {
     unset MCGK_PASSPHRASE MCGK_TEST_CRASH
 }
 
+# A script may define lb_on_exit (e.g. to delete network namespaces); it runs
+# after the daemons are stopped.
 lb_cleanup() {
     local p
     for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    if declare -F lb_on_exit >/dev/null; then lb_on_exit; fi
     if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 
@@ -36,15 +39,73 @@ ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
 bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
 die() { echo "FATAL: $*"; exit 1; }
 
-# lb_wait_file FILE WHAT [SECONDS]: until FILE is not empty (a daemon's port
-# file), else die "WHAT did not start".
-lb_wait_file() {
+# lb_file_ready FILE [SECONDS]: 0 once FILE is not empty (default 5 s), else 1.
+lb_file_ready() {
     local i
-    for i in $(seq 1 $((${3:-15} * 10))); do
+    for i in $(seq 1 $((${2:-5} * 20))); do
         [ -s "$1" ] && return 0
-        sleep 0.1
+        sleep 0.05
     done
-    die "$2 did not start"
+    return 1
+}
+
+# lb_wait_file FILE WHAT [SECONDS]: until FILE is not empty (a daemon's port
+# file; default 15 s), else die "WHAT did not start".
+lb_wait_file() { lb_file_ready "$1" "${3:-15}" || die "$2 did not start"; }
+
+# lb_wait_line FILE PATTERN: 0 once a line of FILE matches (at most ~5 s), else 1.
+lb_wait_line() {
+    local i
+    for i in $(seq 1 100); do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# lb_wait_pid PID SECONDS: PID's exit status, or 124 (after SIGKILL) when it
+# runs longer.
+lb_wait_pid() {
+    local i
+    for i in $(seq 1 $(($2 * 20))); do
+        if ! kill -0 "$1" 2>/dev/null; then
+            wait "$1"
+            return $?
+        fi
+        sleep 0.05
+    done
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 124
+}
+
+# lb_free_udp_port: a UDP port nobody listens on (for peers such as sipp that
+# cannot bind port 0 and report it).
+lb_free_udp_port() {
+    local p i
+    for i in $(seq 1 50); do
+        p=$((20000 + RANDOM % 40000))
+        if ! grep -q . <<<"$(ss -Hlun "( sport = :$p )" 2>/dev/null)"; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# lb_wait_udp_bound PORT: 0 once something listens on UDP PORT (~5 s; without
+# ss, a pause).
+lb_wait_udp_bound() {
+    local i
+    if ! command -v ss >/dev/null; then
+        sleep 0.5
+        return 0
+    fi
+    for i in $(seq 1 100); do
+        grep -q . <<<"$(ss -Hlun "( sport = :$1 )" 2>/dev/null)" && return 0
+        sleep 0.05
+    done
+    return 1
 }
 
 # lb_tls_cert: $T/tls.key and $T/tls.crt, a P-256 certificate for 127.0.0.1

@@ -13,92 +13,16 @@
 # (480); the caller CANCELing; a members file (listed members only, a static
 # member); BYE from the caller reaching every member.
 # Usage: bash test_controller.sh path/to/mcgk
-set -uo pipefail
+# No pipefail: checks are `producer | grep -q PAT` (see scripts/loopback.sh users).
+set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init ctl-it "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
 SC=$HERE/sipp
-T=$(mktemp -d /tmp/mcgk-ctl-it.XXXXXX)
-PIDS=()
-PASS=0
-FAIL=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null
-    done
-    [ -n "${MCGK_KEEP_TMP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
-die() { echo "FATAL: $*"; exit 1; }
 
 command -v sipp >/dev/null || die "sipp not installed (apt install sip-tester; scripts/install-deps)"
 cd "$T" || die "no temp dir" # sipp writes its logs into the working directory
-
-free_port() {
-    local p i
-    for i in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! ss -Hlun "( sport = :$p )" 2>/dev/null | grep -q .; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
-wait_bound() {
-    local i
-    if ! command -v ss >/dev/null; then
-        sleep 0.5
-        return 0
-    fi
-    for i in $(seq 1 100); do
-        ss -Hlun "( sport = :$1 )" 2>/dev/null | grep -q . && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-wait_file() {
-    local i
-    for i in $(seq 1 100); do
-        [ -s "$1" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-# Wait until file $1 has a line matching $2 (at most ~5 s).
-wait_line() {
-    local i
-    for i in $(seq 1 100); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-wait_pid() {
-    local i
-    for i in $(seq 1 $(($2 * 20))); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            wait "$1"
-            return $?
-        fi
-        sleep 0.05
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    return 124
-}
 
 # controller_bg NAME ARGS... : sets CPID, CPORT. Logs at debug to NAME.err.
 controller_bg() {
@@ -109,7 +33,7 @@ controller_bg() {
         >"$T/$name.out" 2>"$T/$name.err" &
     CPID=$!
     PIDS+=("$CPID")
-    wait_file "$T/$name.port" || die "controller ($name) did not start: $(cat "$T/$name.err")"
+    lb_file_ready "$T/$name.port" || die "controller ($name) did not start: $(cat "$T/$name.err")"
     CPORT=$(tr -d '\n' <"$T/$name.port")
 }
 
@@ -121,7 +45,7 @@ member_bg() {
         --offer-dir "$T/$name.offers" --timeout-s 25 "$@" >"$T/$name.out" 2>"$T/$name.err" &
     MPID=$!
     PIDS+=("$MPID")
-    wait_line "$T/$name.out" "registered status=200" ||
+    lb_wait_line "$T/$name.out" "registered status=200" ||
         die "member $name did not register: $(cat "$T/$name.out" "$T/$name.err")"
 }
 
@@ -154,14 +78,14 @@ for m in bob carol dave; do
     member_bg "$m" "sip:$m@example.org" --ring --count 1
     eval "PID_$m=$MPID"
 done
-UAS=$(free_port) || die "no free port"
+UAS=$(lb_free_udp_port) || die "no free port"
 sipp -sf "$SC/ctl_member_uas.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 20s -timeout_error \
     -nostdin -trace_msg -message_file "$T/sipp_member.msg" -trace_err \
     -error_file "$T/sipp_member.errors" >"$T/sipp_member.out" 2>&1 &
 SIPP_UAS=$!
 PIDS+=("$SIPP_UAS")
-wait_bound "$UAS" || die "sipp member did not start: $(cat "$T/sipp_member.out")"
-UAC=$(free_port)
+lb_wait_udp_bound "$UAS" || die "sipp member did not start: $(cat "$T/sipp_member.out")"
+UAC=$(lb_free_udp_port)
 sipp -sf "$SC/register_uac.xml" -i 127.0.0.1 -p "$UAC" -m 1 -timeout 10s -timeout_error -nostdin \
     -key aor erin -key contact_port "$UAS" "127.0.0.1:$CPORT" >"$T/sipp_reg.out" 2>&1
 rc_reg=$?
@@ -169,10 +93,10 @@ caller call1 --hold-ms 300
 rc_call=$RC
 rcs=""
 for m in bob carol dave; do
-    eval "wait_pid \$PID_$m 10"
+    eval "lb_wait_pid \$PID_$m 10"
     rcs="$rcs $m=$?"
 done
-wait_pid "$SIPP_UAS" 10; rc_sipp=$?
+lb_wait_pid "$SIPP_UAS" 10; rc_sipp=$?
 why=""
 [ $rc_reg -eq 0 ] || why="$why sipp-register=$rc_reg"
 [ $rc_call -eq 0 ] || why="$why caller=$rc_call"
@@ -224,9 +148,9 @@ t0=$(date +%s%N)
 caller call2 --hold-ms 100
 rc_call=$RC
 t1=$(date +%s%N)
-wait_pid "$P_OK" 10; r1=$?
-wait_pid "$P_BUSY" 10; r2=$?
-wait_pid "$P_MUTE" 10; r3=$?
+lb_wait_pid "$P_OK" 10; r1=$?
+lb_wait_pid "$P_BUSY" 10; r2=$?
+lb_wait_pid "$P_MUTE" 10; r3=$?
 why=""
 [ $rc_call -eq 0 ] || why="$why caller=$rc_call"
 [ "$r1 $r2 $r3" = "0 0 0" ] || why="$why members=$r1,$r2,$r3"
@@ -261,7 +185,7 @@ member_bg no1 sip:ivan@example.org --answer 603 --count 1
 P1=$MPID
 caller call3
 rc_call=$RC
-wait_pid "$P1" 10
+lb_wait_pid "$P1" 10
 x=$(cat "$T/call3.out")
 if [ $rc_call -eq 1 ] && grep -q 'final status=480 result=peer .*warning="no member accepted: 1 refused, 0 timed out' <<<"$x" &&
     grep -q 'event=call-ended .*result=peer caller_status=480' "$T/ctl3.err"; then
@@ -285,7 +209,7 @@ member_bg slow sip:judy@example.org --answer 0 --ring --count 1
 P1=$MPID
 caller call6 --cancel-after-ms 400
 rc_call=$RC
-wait_pid "$P1" 10; r1=$?
+lb_wait_pid "$P1" 10; r1=$?
 x=$(cat "$T/call6.out")
 if [ $rc_call -eq 1 ] && grep -q 'final status=487 result=sip-cancelled' <<<"$x" && [ $r1 -eq 0 ] &&
     grep -q '^cancel call_id=' "$T/slow.out" &&
@@ -298,12 +222,12 @@ kill -TERM "$CPID" 2>/dev/null
 
 # ---- 8. a members file: listed AORs only (403 otherwise), a static member --------------
 name=members_file
-SPORT=$(free_port) || die "no free port"
+SPORT=$(lb_free_udp_port) || die "no free port"
 "$MCGK" sip answer --listen "127.0.0.1:$SPORT" --user static --offer-dir "$T/static.offers" \
     --count 1 --timeout-s 25 --t1-ms 50 >"$T/static.out" 2>"$T/static.err" &
 P_STATIC=$!
 PIDS+=("$P_STATIC")
-wait_bound "$SPORT" || die "static member did not start"
+lb_wait_udp_bound "$SPORT" || die "static member did not start"
 cat >"$T/members.txt" <<EOF
 # the group's members
 sip:kim@example.org
@@ -317,8 +241,8 @@ member_bg kim sip:kim@example.org --count 1
 P_KIM=$MPID
 caller call7 --hold-ms 100
 rc_call=$RC
-wait_pid "$P_KIM" 10; r1=$?
-wait_pid "$P_STATIC" 10; r2=$?
+lb_wait_pid "$P_KIM" 10; r1=$?
+lb_wait_pid "$P_STATIC" 10; r2=$?
 why=""
 [ $rc_m -eq 1 ] && grep -q 'registered status=403' "$T/mallory.out" || why="$why mallory-not-refused"
 [ $rc_call -eq 0 ] || why="$why caller=$rc_call"

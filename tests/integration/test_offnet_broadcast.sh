@@ -11,70 +11,15 @@
 #   across two network namespaces joined by a veth pair (TTL 1) when the test
 #   may create them (root), else that case is skipped and says so.
 # Usage: bash test_offnet_broadcast.sh path/to/mcgk
-set -uo pipefail
+# No pipefail: checks are `producer | grep -q PAT` (see scripts/loopback.sh users).
+set -u
 
-MCGK=$(readlink -f "${1:?usage: $0 path/to/mcgk}")
-T=$(mktemp -d /tmp/mcgk-bcast-it.XXXXXX)
-PIDS=()
+. "$(dirname "$0")/../../scripts/loopback.sh"
+lb_init bcast-it "$@"
 NETNS=()
-PASS=0
-FAIL=0
 SKIP=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null
-    done
-    for n in "${NETNS[@]}"; do
-        ip netns del "$n" 2>/dev/null
-    done
-    [ -n "${MCGK_KEEP_TMP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok() { echo "ok   $1"; PASS=$((PASS + 1)); }
-bad() { echo "FAIL $1: $2"; FAIL=$((FAIL + 1)); }
 skip() { echo "skip $1: $2"; SKIP=$((SKIP + 1)); }
-die() { echo "FATAL: $*"; exit 1; }
-
-free_port() {
-    local p i
-    for i in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! ss -Hlun "( sport = :$p )" 2>/dev/null | grep -q .; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
-wait_line() {
-    local i
-    for i in $(seq 1 100); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-wait_pid() {
-    local i
-    for i in $(seq 1 $(($2 * 20))); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            wait "$1"
-            return $?
-        fi
-        sleep 0.05
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    return 124
-}
+lb_on_exit() { local n; for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done; }
 
 # listen_bg NAME [ip netns exec NS] ARGS... : sets LPID; waits for "listening".
 listen_bg() {
@@ -89,7 +34,7 @@ listen_bg() {
         >"$T/$name.out" 2>"$T/$name.err" &
     LPID=$!
     PIDS+=("$LPID")
-    wait_line "$T/$name.out" '^listening' || die "listener $name did not start: $(cat "$T/$name.err")"
+    lb_wait_line "$T/$name.out" '^listening' || die "listener $name did not start: $(cat "$T/$name.err")"
 }
 
 cat >"$T/a.sdp" <<'EOF'
@@ -103,7 +48,7 @@ m=audio 49170 RTP/SAVP 0
 EOF
 sed 's/49170/49180/; s/AAOA==/AAOB==/' "$T/a.sdp" >"$T/b.sdp"
 GROUP=239.255.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
-PORT=$(free_port) || die "no free port"
+PORT=$(lb_free_udp_port) || die "no free port"
 
 # ---- 1. R-002-20 / R-002-23: multicast on loopback, three members, two messages ------------
 name=multicast_loopback_R-002-20
@@ -128,7 +73,7 @@ why=""
 [ $(((t1 - t0) / 1000000)) -lt 1000 ] || why="$why sender-waited-$(((t1 - t0) / 1000000))ms"
 [ "$(grep -c '^sent session=' "$T/send_a.out")" -eq 3 ] || why="$why sent-a"
 for i in 1 2 3; do
-    wait_pid "${L[$((i - 1))]}" 10
+    lb_wait_pid "${L[$((i - 1))]}" 10
     r=$?
     [ $r -eq 0 ] || why="$why m$i-exit=$r"
     x=$(cat "$T/m$i.out")
@@ -143,17 +88,17 @@ if [ -z "$why" ]; then ok "$name"; else bad "$name" "$why; $(cat "$T/m1.out" "$T
 
 # ---- 2. the broadcast fallback, and hostile datagrams ---------------------------------------
 name=broadcast_fallback_and_hostile
-PORT2=$(free_port) || die "no free port"
+PORT2=$(lb_free_udp_port) || die "no free port"
 listen_bg fb --group "127.255.255.255:$PORT2" --count 1 --timeout-s 15
 P=$LPID
 printf 'XXXXnot a frame' >"/dev/udp/127.0.0.1/$PORT2"
 printf 'MCGB\002\001\000\000' >"/dev/udp/127.0.0.1/$PORT2"
 printf 'MCGB' >"/dev/udp/127.0.0.1/$PORT2"
-wait_line "$T/fb.out" 'reason=truncated'
+lb_wait_line "$T/fb.out" 'reason=truncated'
 "$MCGK" sip broadcast-send --group "127.255.255.255:$PORT2" --repeat 1 --sdp-file "$T/a.sdp" \
     --from sip:alice@example.org --group-uri sip:group1@example.org >"$T/send_fb.out" 2>&1
 rc_s=$?
-wait_pid "$P" 10
+lb_wait_pid "$P" 10
 rc_l=$?
 x=$(cat "$T/fb.out")
 why=""
@@ -167,18 +112,18 @@ if [ -z "$why" ]; then ok "$name"; else bad "$name" "$why; $x"; fi
 
 # ---- 3. unicast (N sends where neither multicast nor broadcast is available) -----------------
 name=unicast_fallback
-PORT3=$(free_port) || die "no free port"
+PORT3=$(lb_free_udp_port) || die "no free port"
 listen_bg uc --group "127.0.0.1:$PORT3" --count 1 --timeout-s 15
 P=$LPID
 "$MCGK" sip broadcast-send --group "127.0.0.1:$PORT3" --repeat 2 --interval-ms 10 \
     --sdp-file "$T/b.sdp" --from sip:alice@example.org --group-uri sip:group1@example.org \
     >"$T/send_uc.out" 2>&1
-wait_pid "$P" 10
+lb_wait_pid "$P" 10
 if [ $? -eq 0 ] && cmp -s "$T/b.sdp" "$T/uc.offers/offer-1.sdp"; then ok "$name"; else bad "$name" "$(cat "$T/uc.out")"; fi
 
 # ---- 4. no message: the listener gives up --------------------------------------------------
 name=listener_timeout
-"$MCGK" sip broadcast-listen --group "$GROUP:$(free_port)" --interface 127.0.0.1 --count 1 \
+"$MCGK" sip broadcast-listen --group "$GROUP:$(lb_free_udp_port)" --interface 127.0.0.1 --count 1 \
     --timeout-s 1 >"$T/to.out" 2>&1
 rc=$?
 if [ $rc -eq 1 ] && grep -q 'error: sip-timeout' "$T/to.out"; then ok "$name"; else bad "$name" "rc=$rc"; fi
@@ -204,7 +149,7 @@ else
         ip netns exec "$N1" "$MCGK" sip broadcast-send --group "$GROUP:$PORT" --interface 10.250.0.1 \
             --ttl 1 --repeat 3 --interval-ms 50 --sdp-file "$T/a.sdp" --from sip:alice@example.org \
             --group-uri sip:group1@example.org >"$T/send_ns.out" 2>&1
-        wait_pid "$P" 10
+        lb_wait_pid "$P" 10
         rc=$?
         if [ $rc -eq 0 ] && cmp -s "$T/a.sdp" "$T/ns.offers/offer-1.sdp"; then
             ok "$name"

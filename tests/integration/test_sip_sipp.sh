@@ -22,58 +22,6 @@ SC=$HERE/sipp
 command -v sipp >/dev/null || die "sipp not installed (apt install sip-tester; scripts/install-deps)"
 cd "$T" || die "no temp dir"   # sipp writes its logs into the working directory
 
-# A UDP port nobody uses on 127.0.0.1 (for sipp; mcgk binds port 0 and reports).
-free_port() {
-    local p i
-    for i in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! ss -Hlun "( sport = :$p )" 2>/dev/null | grep -q .; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
-
-# Wait until something listens on UDP port $1 (at most ~5 s; without ss, a pause).
-wait_bound() {
-    local i
-    if ! command -v ss >/dev/null; then
-        sleep 0.5
-        return 0
-    fi
-    for i in $(seq 1 100); do
-        ss -Hlun "( sport = :$1 )" 2>/dev/null | grep -q . && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-# Wait until file $1 is non-empty (at most ~5 s).
-wait_file() {
-    local i
-    for i in $(seq 1 100); do
-        [ -s "$1" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-# Wait for pid $1, at most $2 seconds; its exit status, or 124 on timeout.
-wait_pid() {
-    local i
-    for i in $(seq 1 $(($2 * 20))); do
-        if ! kill -0 "$1" 2>/dev/null; then
-            wait "$1"
-            return $?
-        fi
-        sleep 0.05
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    return 124
-}
-
 # sipp in the background: sipp_bg NAME SCENARIO ARGS... ; sets SIPP_PID.
 sipp_bg() {
     local name=$1 sf=$2
@@ -93,7 +41,7 @@ listen_bg() {
         >"$T/$name.out" 2>"$T/$name.err" &
     LPID=$!
     PIDS+=("$LPID")
-    wait_file "$T/$name.port" || die "mcgk sip listen ($name) did not start: $(cat "$T/$name.err")"
+    lb_file_ready "$T/$name.port" || die "mcgk sip listen ($name) did not start: $(cat "$T/$name.err")"
     LPORT=$(tr -d '\n' <"$T/$name.port")
 }
 
@@ -102,16 +50,16 @@ printf '<imsg>AQIDBAUGBwgJCgsMDQ4PEA==</imsg></group-config>\n' >>"$T/body.xml"
 
 # ---- 1. sipp registers with the GMS's registrar, which pushes a NOTIFY; 200 -------------
 name=register_push_200
-UAS=$(free_port) || die "no free port"
+UAS=$(lb_free_udp_port) || die "no free port"
 sipp_bg uas1 notify_uas_200.xml -p "$UAS"
 UAS_PID=$SIPP_PID
-wait_bound "$UAS" || die "sipp UAS did not start: $(cat "$T/uas1.out")"
+lb_wait_udp_bound "$UAS" || die "sipp UAS did not start: $(cat "$T/uas1.out")"
 listen_bg gms1 --notify-file "$T/body.xml" --count 1
-UAC=$(free_port)
+UAC=$(lb_free_udp_port)
 sipp_bg uac1 register_uac.xml -p "$UAC" -key aor alice -key contact_port "$UAS" "127.0.0.1:$LPORT"
-wait_pid "$SIPP_PID" 25; rc_uac=$?
-wait_pid "$LPID" 30; rc_l=$?
-wait_pid "$UAS_PID" 5; rc_uas=$?
+lb_wait_pid "$SIPP_PID" 25; rc_uac=$?
+lb_wait_pid "$LPID" 30; rc_l=$?
+lb_wait_pid "$UAS_PID" 5; rc_uas=$?
 if [ $rc_uac -eq 0 ] && [ $rc_l -eq 0 ] && [ $rc_uas -eq 0 ] &&
     grep -q 'binding aor="sip:alice@example.org" contact="sip:alice@127.0.0.1:'"$UAS"'"' "$T/gms1.out" &&
     grep -q 'notify aor="sip:alice@example.org" result=ok status=200' "$T/gms1.out"; then
@@ -122,16 +70,16 @@ fi
 
 # ---- 2. the same, the member refuses with 488 + Warning; the GMS reports why -------------
 name=register_push_488
-UAS=$(free_port)
+UAS=$(lb_free_udp_port)
 sipp_bg uas2 notify_uas_488.xml -p "$UAS"
 UAS_PID=$SIPP_PID
-wait_bound "$UAS" || die "sipp UAS did not start"
+lb_wait_udp_bound "$UAS" || die "sipp UAS did not start"
 listen_bg gms2 --notify-file "$T/body.xml" --count 1
-UAC=$(free_port)
+UAC=$(lb_free_udp_port)
 sipp_bg uac2 register_uac.xml -p "$UAC" -key aor bob -key contact_port "$UAS" "127.0.0.1:$LPORT"
-wait_pid "$SIPP_PID" 25; rc_uac=$?
-wait_pid "$LPID" 30; rc_l=$?
-wait_pid "$UAS_PID" 5; rc_uas=$?
+lb_wait_pid "$SIPP_PID" 25; rc_uac=$?
+lb_wait_pid "$LPID" 30; rc_l=$?
+lb_wait_pid "$UAS_PID" 5; rc_uas=$?
 if [ $rc_uac -eq 0 ] && [ $rc_l -eq 1 ] && [ $rc_uas -eq 0 ] &&
     grep -q 'notify aor="sip:bob@example.org" result=peer status=488 warning="signature" reason="signature"' "$T/gms2.out" &&
     grep -q 'error: peer' "$T/gms2.err"; then
@@ -143,14 +91,14 @@ fi
 # ---- 3, 4. mcgk sip notify to a sipp member: 200, then 488 + Warning ----------------------
 for want in 200 488; do
     name=notify_to_sipp_$want
-    UAS=$(free_port)
+    UAS=$(lb_free_udp_port)
     sipp_bg uas_n$want notify_uas_$want.xml -p "$UAS"
     UAS_PID=$SIPP_PID
-    wait_bound "$UAS" || die "sipp UAS did not start"
+    lb_wait_udp_bound "$UAS" || die "sipp UAS did not start"
     timeout 30 "$MCGK" sip notify --to "sip:carol@127.0.0.1:$UAS" --aor sip:carol@example.org \
         --body-file "$T/body.xml" --t1-ms 100 >"$T/n$want.out" 2>"$T/n$want.err"
     rc=$?
-    wait_pid "$UAS_PID" 10; rc_uas=$?
+    lb_wait_pid "$UAS_PID" 10; rc_uas=$?
     if [ "$want" = 200 ]; then
         expect_rc=0 line='status=200 result=ok'
     else
@@ -166,10 +114,10 @@ done
 # ---- 5. SUBSCRIBE (RFC 6665): 200, then the NOTIFY inside the dialog ----------------------
 name=subscribe_dialog_notify
 listen_bg gms5 --notify-file "$T/body.xml" --count 1
-UAC=$(free_port)
+UAC=$(lb_free_udp_port)
 sipp_bg uac5 subscribe_uac.xml -p "$UAC" "127.0.0.1:$LPORT"
-wait_pid "$SIPP_PID" 25; rc_uac=$?
-wait_pid "$LPID" 30; rc_l=$?
+lb_wait_pid "$SIPP_PID" 25; rc_uac=$?
+lb_wait_pid "$LPID" 30; rc_l=$?
 if [ $rc_uac -eq 0 ] && [ $rc_l -eq 0 ] &&
     grep -q 'binding aor="sip:carol@example.org" .* subscribed=1' "$T/gms5.out" &&
     grep -q 'notify aor="sip:carol@example.org" result=ok status=200' "$T/gms5.out"; then
@@ -181,10 +129,10 @@ fi
 # ---- 6, 7. sipp as the GMS notifies an mcgk endpoint: 200, then 488 + Warning --------------
 name=sipp_notifies_mcgk_200
 listen_bg m6 --count 1
-UAC=$(free_port)
+UAC=$(lb_free_udp_port)
 sipp_bg uac6 notify_uac.xml -p "$UAC" "127.0.0.1:$LPORT"
-wait_pid "$SIPP_PID" 25; rc_uac=$?
-wait_pid "$LPID" 30; rc_l=$?
+lb_wait_pid "$SIPP_PID" 25; rc_uac=$?
+lb_wait_pid "$LPID" 30; rc_l=$?
 if [ $rc_uac -eq 0 ] && [ $rc_l -eq 0 ] &&
     grep -q 'request method=NOTIFY .*content_type="application/vnd.mcgk.group-config+xml" body_len=[1-9][0-9]* answered=200' "$T/m6.out"; then
     ok "$name"
@@ -193,10 +141,10 @@ else
 fi
 name=sipp_notifies_mcgk_488
 listen_bg m7 --count 1 --answer 488 --warning key-params
-UAC=$(free_port)
+UAC=$(lb_free_udp_port)
 sipp_bg uac7 notify_uac_488.xml -p "$UAC" "127.0.0.1:$LPORT"
-wait_pid "$SIPP_PID" 25; rc_uac=$?
-wait_pid "$LPID" 30; rc_l=$?
+lb_wait_pid "$SIPP_PID" 25; rc_uac=$?
+lb_wait_pid "$LPID" 30; rc_l=$?
 if [ $rc_uac -eq 0 ] && [ $rc_l -eq 0 ] && grep -q 'answered=488' "$T/m7.out"; then
     ok "$name"
 else
@@ -206,11 +154,11 @@ fi
 # ---- 8. a too-brief REGISTER: 423 Interval Too Brief + Min-Expires -------------------------
 name=register_423
 listen_bg gms8
-UAC=$(free_port)
+UAC=$(lb_free_udp_port)
 sipp_bg uac8 register_uac_423.xml -p "$UAC" "127.0.0.1:$LPORT"
-wait_pid "$SIPP_PID" 25; rc_uac=$?
+lb_wait_pid "$SIPP_PID" 25; rc_uac=$?
 kill -TERM "$LPID" 2>/dev/null
-wait_pid "$LPID" 10; rc_l=$?
+lb_wait_pid "$LPID" 10; rc_l=$?
 if [ $rc_uac -eq 0 ] && [ $rc_l -eq 0 ] && ! grep -q '^binding' "$T/gms8.out"; then
     ok "$name"
 else
@@ -219,14 +167,14 @@ fi
 
 # ---- 9. mcgk sip register with a sipp registrar ---------------------------------------------
 name=register_to_sipp
-UAS=$(free_port)
+UAS=$(lb_free_udp_port)
 sipp_bg uas9 register_uas.xml -p "$UAS"
 UAS_PID=$SIPP_PID
-wait_bound "$UAS" || die "sipp registrar did not start"
+lb_wait_udp_bound "$UAS" || die "sipp registrar did not start"
 timeout 30 "$MCGK" sip register --registrar "sip:127.0.0.1:$UAS" --aor sip:alice@example.org \
     --t1-ms 100 >"$T/r9.out" 2>"$T/r9.err"
 rc=$?
-wait_pid "$UAS_PID" 10; rc_uas=$?
+lb_wait_pid "$UAS_PID" 10; rc_uas=$?
 if [ $rc -eq 0 ] && [ $rc_uas -eq 0 ] && grep -q 'status=200 result=ok .*expires=300' "$T/r9.out"; then
     ok "$name"
 else
@@ -248,10 +196,10 @@ send_udp "NOTIFY sip:b@x SIP/2.0\r\n${V}CSeq: 1 NOTIFY\r\nContent-Length: 2\r\n\
 send_udp 'garbage\r\n\r\n'
 send_udp "NOTIFY sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: h\r\nCSeq: 1 NOTIFY\r\n\r\n"
 send_udp '\r\n\r\n'
-UAC=$(free_port)
+UAC=$(lb_free_udp_port)
 sipp_bg uac10 notify_uac.xml -p "$UAC" "127.0.0.1:$LPORT"
-wait_pid "$SIPP_PID" 25; rc_uac=$?
-wait_pid "$LPID" 30; rc_l=$?
+lb_wait_pid "$SIPP_PID" 25; rc_uac=$?
+lb_wait_pid "$LPID" 30; rc_l=$?
 if [ $rc_uac -eq 0 ] && [ $rc_l -eq 0 ] && grep -q 'answered=200' "$T/m10.out" &&
     grep -q 'reason=sip-content-length' "$T/m10.err" && grep -q 'reason=sip-cseq' "$T/m10.err" &&
     grep -q 'reason=sip-nul' "$T/m10.err" && grep -q 'reason=sip-malformed' "$T/m10.err" &&
@@ -263,7 +211,7 @@ fi
 
 # ---- 11. nobody answers: Timer F (64*T1) ends in a timeout ----------------------------------
 name=notify_timeout
-DEAD=$(free_port)
+DEAD=$(lb_free_udp_port)
 timeout 30 "$MCGK" sip notify --to "sip:dave@127.0.0.1:$DEAD" --body-file "$T/body.xml" \
     --t1-ms 20 >"$T/n11.out" 2>"$T/n11.err"
 rc=$?
