@@ -146,7 +146,7 @@ check "alice marks $K1 revoked" bash -c "'$MCGK' client keys --data-dir '$T/c-al
 # ---- removal -------------------------------------------------------------------------------
 "$MCGK" gms member remove $GA sip:u1@$D "${G[@]}" --wait --timeout 60 >"$T/rm.out" 2>"$T/rm.err"
 JK=$(sed -n 's/^rekey_job = //p' "$T/rm.out")
-K4=$(sed -n 's/^key_id = //p' "$T/rm.out")
+K4=$(sed -n 's/^key_id = \([0-9a-f]*\) (media)/\1/p' "$T/rm.out")
 JN=$(sed -n 's/^notice_job = //p' "$T/rm.out")
 for _ in $(seq 1 100); do status_line "$JN" sip:u1@$D | grep -q confirmed && break; sleep 0.2; done
 check "R-001-25: u1 was told (notice confirmed)" bash -c "'$MCGK' gms status --job $JN --data-dir '$T/gms' | grep -q 'sip:u1@$D .*confirmed'"
