@@ -67,11 +67,11 @@ start_client() { # [env...]
         --data-dir "$A" --workers 2 >>"$A.out" 2>>"$A.log" &
     CLIENT_PID=$!
     PIDS+=("$CLIENT_PID")
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         [ "$(grep -c 'event=registered' "$A.log" 2>/dev/null)" -gt "$before" ] && return 0
         sleep 0.1
     done
-    die "client did not register: $(tail -3 "$A.log")"
+    die "client did not register in 30 s: $(tail -5 "$A.log")"
 }
 stop_client() {
     kill -TERM "$CLIENT_PID" 2>/dev/null
