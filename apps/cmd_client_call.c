@@ -14,7 +14,12 @@
  *            signed (--sign, R-002-10/15/22), broadcast in the media-session
  *            announcement (R-002-20; repeated each second, best effort, no
  *            answers), and the media protected under keys derived from the
- *            GSK (R-002-23; mcgk/gsk_message.h).
+ *            GSK (R-002-23; mcgk/gsk_message.h). The announcement is the
+ *            broadcast frame of mcgk/broadcast.h around the SDP offer;
+ *   --controller  on network (R-002-12/17/18/19): the same GSK message in the
+ *            SDP offer of a SIP INVITE to the group controller, which hands
+ *            it to every member; the caller waits for the 200 (ACKs it),
+ *            sends the media under the GSK, then BYE (net/sip_ua.h).
  * Progress and the summary go to stderr (logfmt, component client-call).
  *
  * Secrets: the store's DEK, the GMKs of the loaded state, the sender's keys
@@ -31,6 +36,8 @@
 
 #include "cli.h"
 #include "client_app.h"
+#include "cmd_sip.h"
+#include "mcgk/controller.h"
 #include "mcgk/base.h"
 #include "mcgk/client.h"
 #include "mcgk/gsk_message.h"
@@ -38,12 +45,16 @@
 #include "mcgk/platform.h"
 #include "mcgk/srtp.h"
 #include "media_io.h"
+#include "net/sip_ua.h"
+#include "platform/file.h"
 #include "platform/log.h"
 #include "shell.h"
 
 const char client_call_help[] =
     "usage: mcgk client call GROUP --media HOST:PORT [--identity URI] [--seconds S]\n"
     "                        [--floor] [--gsk [--sign]] [--interface ADDR] [--ttl N]\n"
+    "                        [--controller sip:HOST:PORT [--sip-listen HOST:PORT]\n"
+    "                        [--t1-ms N]] [--offer-file FILE]\n"
     "                        [--tamper N] [--duplicate N]\n"
     "                        [--data-dir DIR] [--key-file PATH | --passphrase-file P]\n"
     "                        [--log-level LEVEL]\n\n"
@@ -60,6 +71,13 @@ const char client_call_help[] =
     "  --gsk              off network: a fresh GSK, sent first in a GSK message under the\n"
     "                     group's GMK inside an SDP session announcement on the same\n"
     "                     address (three times, then once a second), media under the GSK\n"
+    "                     (the SDP offer with a=key-mgmt:mikey in a broadcast frame)\n"
+    "  --controller URI   on network (implies --gsk): the GSK message in the SDP offer of\n"
+    "                     a SIP INVITE to the group controller at URI (numeric host), To\n"
+    "                     GROUP; wait for its 200 (ACKed), talk, then BYE. No broadcast\n"
+    "  --sip-listen H:P   our SIP address with --controller (default 127.0.0.1:0)\n"
+    "  --t1-ms N          RFC 3261 T1 with --controller (default 500)\n"
+    "  --offer-file FILE  write the SDP offer sent (with --gsk or --controller)\n"
     "  --sign             sign the GSK message with this identity's ECCSI key\n"
     "  --interface ADDR   the interface for multicast (default 127.0.0.1)\n"
     "  --ttl N            multicast TTL (default 1)\n"
@@ -67,10 +85,13 @@ const char client_call_help[] =
     "  --duplicate N      test aid: send N media packets twice (receivers: replay)\n"
     SHELL_COMMON_HELP SHELL_KEK_HELP
     "\nstderr: event=calling ... then event=call-done with ssrc, gmk_id, guk_id,\n"
-    "floor_gmk_id, floor_guk_id, gsk_id, packets, rtcp, announcements, send_errors.\n"
+    "floor_gmk_id, floor_guk_id, gsk_id, packets, rtcp, announcements, sip_status,\n"
+    "send_errors. With --controller also event=provisional status=N per 1xx,\n"
+    "event=answered status=N key_mgmt=yes|no (the answer's) and event=bye status=N.\n"
     "Exit 1 with 'error: not-found' when the identity has no usable media GMK for GROUP.\n";
 
-#define ANNOUNCE_MAX 4096
+#define ANNOUNCE_MAX MCGK_BCAST_MAX_FRAME
+#define SDP_MAX 4096
 #define MSG_MAX 2048
 
 typedef struct call_buf {
@@ -97,6 +118,38 @@ typedef struct call_ctx {
     uint64_t rtcp, errors;
 } call_ctx;
 
+/* The off-network announcement: the offer in a broadcast frame, repeat n (R-002-20). */
+typedef struct announce {
+    const char *sdp;
+    size_t sdp_len;
+    const char *originator, *group;
+    uint8_t session_id[8];
+    uint16_t repeat;
+    uint8_t *buf; /* ANNOUNCE_MAX */
+} announce;
+
+static mcgk_err send_announce(call_ctx *c, announce *an)
+{
+    size_t n = 0;
+    mcgk_err e = media_announce_encode(an->sdp, an->sdp_len, an->originator, an->group,
+                                       an->session_id, an->repeat, mcgk_now_unix_ms(), an->buf,
+                                       ANNOUNCE_MAX, &n);
+    if (e != MCGK_OK)
+        return e;
+    an->repeat++;
+    if (media_send(c->fd, &c->dst, an->buf, n) != 0)
+        c->errors++;
+    return MCGK_OK;
+}
+
+/* Each 1xx from the controller (R-002-17), on the user agent's thread. */
+static void on_provisional(void *user, const mcgk_sip_msg *m)
+{
+    (void)user;
+    mcgk_log(MCGK_LOG_INFO, "client-call", "provisional", "status=%d key_mgmt=%s", m->status,
+             mcgk_ctl_sdp_has_key_mgmt(m->body, m->body_len) ? "yes" : "no");
+}
+
 /* Protect and send one floor control message. */
 static mcgk_err send_floor(call_ctx *c, unsigned subtype)
 {
@@ -116,7 +169,9 @@ int client_call_main(int argc, char **argv)
     static const cli_flag flags[] = {{"identity", 1},  {"media", 1},     {"seconds", 1},
                                      {"floor", 0},     {"gsk", 0},       {"sign", 0},
                                      {"interface", 1}, {"ttl", 1},       {"tamper", 1},
-                                     {"duplicate", 1}, SHELL_COMMON_FLAGS, SHELL_KEK_FLAGS};
+                                     {"duplicate", 1}, {"controller", 1}, {"sip-listen", 1},
+                                     {"t1-ms", 1},     {"offer-file", 1}, SHELL_COMMON_FLAGS,
+                                     SHELL_KEK_FLAGS};
     cli_args a;
     mcgk_err e = cli_parse(&a, flags, sizeof flags / sizeof flags[0], argc - 1, argv + 1);
     if (e != MCGK_OK)
@@ -131,9 +186,10 @@ int client_call_main(int argc, char **argv)
         return cli_fail(e);
     const char *media = cli_require(&a, "media");
     if (a.npositional != 1 || media == NULL || seconds == 0 || seconds > 3600 || ttl == 0 ||
-        ttl > 255 || (cli_has(&a, "sign") && !cli_has(&a, "gsk"))) {
-        fprintf(stderr, "want one GROUP, --media, --seconds 1..3600, --ttl 1..255, --sign only "
-                        "with --gsk (see --help)\n");
+        ttl > 255 || (cli_has(&a, "sign") && !cli_has(&a, "gsk") && !cli_has(&a, "controller")) ||
+        (cli_has(&a, "offer-file") && !cli_has(&a, "gsk") && !cli_has(&a, "controller"))) {
+        fprintf(stderr, "want one GROUP, --media, --seconds 1..3600, --ttl 1..255, --sign and "
+                        "--offer-file only with --gsk or --controller (see --help)\n");
         return cli_fail(MCGK_ERR_USAGE);
     }
     const char *group = a.positional[0];
@@ -143,7 +199,15 @@ int client_call_main(int argc, char **argv)
                 npk / 10);
         return cli_fail(MCGK_ERR_USAGE);
     }
-    int gsk = cli_has(&a, "gsk"), floor = cli_has(&a, "floor");
+    const char *controller = cli_get(&a, "controller");
+    /* R-002-12: on network the caller's offer carries the GSK message too */
+    int gsk = cli_has(&a, "gsk") || controller != NULL, floor = cli_has(&a, "floor");
+    mcgk_sip_ua_config uc;
+    memset(&uc, 0, sizeof uc);
+    char sip_host[64];
+    if (controller != NULL && (e = sip_cli_ua_flags(&a, "sip-listen", &uc, sip_host,
+                                                    sizeof sip_host)) != MCGK_OK)
+        return cli_fail(e);
     media_addr dst;
     struct in_addr iface;
     if ((e = media_addr_parse("media", media, &dst)) != MCGK_OK ||
@@ -166,8 +230,13 @@ int client_call_main(int argc, char **argv)
     c.fd = -1;
     c.dst = dst;
     uint8_t *msg = NULL;
-    char *ann = NULL;
-    size_t msg_len = 0, ann_len = 0;
+    char *sdp = NULL;
+    size_t msg_len = 0, sdp_len = 0;
+    announce an;
+    memset(&an, 0, sizeof an);
+    mcgk_sip_ua *ua = NULL;
+    mcgk_sip_ua_call *sip_call = NULL;
+    int sip_status = 0;
     uint64_t announcements = 0, sent = 0, tampered = 0, duplicated = 0;
     char qg[MCGK_GROUPDOC_URI_MAX + 8], qi[MCGK_KMS_URI_MAX + 8];
 
@@ -210,14 +279,27 @@ int client_call_main(int argc, char **argv)
             }
         }
         msg = malloc(MSG_MAX);
-        ann = malloc(ANNOUNCE_MAX);
-        if (e == MCGK_OK && (msg == NULL || ann == NULL))
+        sdp = malloc(SDP_MAX);
+        an.buf = controller == NULL ? malloc(ANNOUNCE_MAX) : NULL;
+        if (e == MCGK_OK && (msg == NULL || sdp == NULL || (controller == NULL && an.buf == NULL)))
             e = MCGK_ERR_NO_MEMORY;
         if (e == MCGK_OK)
             e = mcgk_gsk_build(&bc, mcgk_rng_system(), msg, MSG_MAX, &msg_len, &sealed);
+        /* R-002-12: the GSK message in the SDP offer (a=key-mgmt:mikey, RFC 4567) */
         if (e == MCGK_OK)
-            e = media_announce_encode(msg, msg_len, &dst, sealed.csb_id, ann, ANNOUNCE_MAX,
-                                      &ann_len);
+            e = media_offer_sdp(msg, msg_len, &dst, sealed.csb_id, sdp, SDP_MAX, &sdp_len);
+        /* R-002-20: off network the offer goes out in the broadcast frame; one session id
+           for all its repeats, so that receivers drop them */
+        if (e == MCGK_OK && controller == NULL)
+            e = mcgk_rng_bytes(mcgk_rng_system(), an.session_id, sizeof an.session_id);
+        an.sdp = sdp;
+        an.sdp_len = sdp_len;
+        an.originator = m.identity;
+        an.group = group;
+        const char *of = cli_get(&a, "offer-file");
+        if (e == MCGK_OK && of != NULL &&
+            (e = mcgk_file_write_private(of, (const uint8_t *)sdp, sdp_len, 0)) != MCGK_OK)
+            fprintf(stderr, "cannot write --offer-file %s\n", of);
         /* R-002-23: media under keys derived from the GSK; its CSB ID names it in the MKI */
         media_key.key = sealed.gsk;
         media_key.key_id = sealed.csb_id;
@@ -254,23 +336,55 @@ int client_call_main(int argc, char **argv)
              !gsk ? "-" : cli_has(&a, "sign") ? "yes" : "no", npk);
 
     uint64_t t0 = mcgk_monotonic_ns();
-    if (gsk) {
+    if (controller != NULL) {
+        /* R-002-12/17/18: the INVITE with the offer to the group controller, which hands it
+           to every member; the media starts once the call is answered (and ACKed) */
+        if (uc.user == NULL)
+            uc.user = "client";
+        e = mcgk_sip_ua_new(&uc, &ua);
+        if (e != MCGK_OK) {
+            fprintf(stderr, "cannot listen on %s:%u for SIP\n", uc.host, (unsigned)uc.port);
+            goto out;
+        }
+        mcgk_sip_ua_invite_params p;
+        memset(&p, 0, sizeof p);
+        p.target_uri = controller;
+        p.from_uri = m.identity;
+        p.to_uri = group;
+        p.body = (const uint8_t *)sdp;
+        p.body_len = sdp_len;
+        p.on_provisional = on_provisional;
+        mcgk_sip_ua_result res;
+        e = mcgk_sip_ua_invite(ua, &p, &res, &sip_call);
+        sip_status = res.status;
+        char w[300];
+        mcgk_log(e == MCGK_OK ? MCGK_LOG_INFO : MCGK_LOG_ERROR, "client-call", "answered",
+                 "status=%d result=%s key_mgmt=%s warning=%s", res.status,
+                 e == MCGK_OK ? "ok" : mcgk_err_name(e),
+                 mcgk_ctl_sdp_has_key_mgmt(res.body, res.body_len) ? "yes" : "no",
+                 mcgk_log_quote(res.warning, w, sizeof w));
+        mcgk_sip_ua_result_clear(&res);
+        if (e != MCGK_OK)
+            goto out;
+        t0 = mcgk_monotonic_ns();
+    } else if (gsk) {
         /* R-002-20: broadcast, no answers, best effort: a few copies before the media */
-        for (int i = 0; i < 3; i++) {
-            if (media_send(c.fd, &dst, (const uint8_t *)ann, ann_len) != 0)
-                c.errors++;
+        for (int i = 0; i < 3 && e == MCGK_OK; i++) {
+            e = send_announce(&c, &an);
             announcements++;
             sleep_until_ns(t0 + (uint64_t)(i + 1) * 20000000u);
         }
+        if (e != MCGK_OK)
+            goto out;
         t0 = mcgk_monotonic_ns();
     }
     if (floor && (e = send_floor(&c, MEDIA_FLOOR_REQUEST)) != MCGK_OK)
         goto out;
     for (uint64_t i = 0; i < npk && e == MCGK_OK; i++) {
         sleep_until_ns(t0 + i * 20000000u);
-        if (gsk && i > 0 && i % 50 == 0) { /* once a second, for late listeners */
-            if (media_send(c.fd, &dst, (const uint8_t *)ann, ann_len) != 0)
-                c.errors++;
+        if (an.buf != NULL && i > 0 && i % 50 == 0) { /* once a second, for late listeners */
+            if ((e = send_announce(&c, &an)) != MCGK_OK)
+                break;
             announcements++;
         }
         call_buf b;
@@ -297,16 +411,27 @@ int client_call_main(int argc, char **argv)
     }
     if (e == MCGK_OK && floor)
         e = send_floor(&c, MEDIA_FLOOR_RELEASE);
+    if (sip_call != NULL && !mcgk_sip_ua_call_ended(ua, sip_call)) {
+        int bs = 0;
+        mcgk_err be = mcgk_sip_ua_bye(ua, sip_call, &bs);
+        mcgk_log(be == MCGK_OK ? MCGK_LOG_INFO : MCGK_LOG_WARN, "client-call", "bye",
+                 "status=%d result=%s", bs, be == MCGK_OK ? "ok" : mcgk_err_name(be));
+    }
+    char ss[12] = "-";
+    if (controller != NULL)
+        snprintf(ss, sizeof ss, "%d", sip_status);
     if (e == MCGK_OK)
         mcgk_log(MCGK_LOG_INFO, "client-call", "call-done",
                  "group=%s ssrc=%08" PRIx32 " gmk_id=%08" PRIx32 " guk_id=%08" PRIx32
                  " floor_gmk_id=%s gsk_id=%s packets=%" PRIu64 " rtcp=%" PRIu64
-                 " announcements=%" PRIu64 " tampered=%" PRIu64 " duplicated=%" PRIu64
-                 " send_errors=%" PRIu64 " seconds=%.2f",
+                 " announcements=%" PRIu64 " sip_status=%s tampered=%" PRIu64
+                 " duplicated=%" PRIu64 " send_errors=%" PRIu64 " seconds=%.2f",
                  mcgk_log_quote(group, qg, sizeof qg), c.ssrc, snd.media.gmk_id,
-                 snd.media.guk_id, fl, gk, sent, c.rtcp, announcements, tampered, duplicated,
+                 snd.media.guk_id, fl, gk, sent, c.rtcp, announcements, ss, tampered, duplicated,
                  c.errors, (double)(mcgk_monotonic_ns() - t0) / 1e9);
 out:
+    mcgk_sip_ua_call_free(ua, sip_call);
+    mcgk_sip_ua_free(ua);
     if (c.fd >= 0)
         close(c.fd);
     mcgk_srtp_tx_free(c.tx);
@@ -315,7 +440,8 @@ out:
     mcgk_eccsi_signer_clear(&signer);
     media_trust_free(&trust);
     free(msg);
-    free(ann);
+    free(sdp);
+    free(an.buf);
     mcgk_client_state_clear(&st);
     media_keys_close(&m);
     return e == MCGK_OK ? 0 : cli_fail(e);

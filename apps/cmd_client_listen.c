@@ -4,8 +4,13 @@
  * unprotects every SRTP / SRTCP packet with the receiver of mcgk/srtp.h,
  * whose keys come from the client's key ring (mcgk/client.h: the GMK named
  * by the MKI's GMK-ID, TS 33.180 §7.4.2, and that sender's key from the
- * MKI's GUK-ID), accepts GSK announcements (the GSK message opened with the
- * ring's GMK lookup, R-002-19/23; the GSK then answers for its media), and
+ * MKI's GUK-ID), accepts GSK announcements (off network: the broadcast
+ * frame of mcgk/broadcast.h around the SDP offer, repeats dropped by session
+ * id; the GSK message opened with the ring's GMK lookup, R-002-19/23; the
+ * GSK then answers for its media), with --controller registers with the
+ * group controller and takes the GSK from each INVITE's offer the same way,
+ * answering 200 without key-mgmt whether or not it could (R-002-17..19;
+ * net/sip_ua.h, whose thread shares the ring under a mutex), and
  * counts: received, decrypted, rejected by reason, per sender SSRC; floor
  * control requests and releases (R-004-12/13: under the floor-control GMK
  * when the group has one). The state is reloaded from the store every
@@ -22,6 +27,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +37,9 @@
 
 #include "cli.h"
 #include "client_app.h"
+#include "cmd_sip.h"
+#include "mcgk/broadcast.h"
+#include "mcgk/controller.h"
 #include "mcgk/base.h"
 #include "mcgk/client.h"
 #include "mcgk/gsk_message.h"
@@ -38,13 +47,16 @@
 #include "mcgk/platform.h"
 #include "mcgk/srtp.h"
 #include "media_io.h"
+#include "platform/file.h"
 #include "platform/log.h"
 #include "shell.h"
 
 const char client_listen_help[] =
     "usage: mcgk client listen GROUP --media HOST:PORT [--identity URI] [--seconds S]\n"
     "                          [--idle-ms MS] [--packets N] [--json] [--require-signature]\n"
-    "                          [--interface ADDR] [--data-dir DIR]\n"
+    "                          [--interface ADDR] [--controller sip:HOST:PORT\n"
+    "                          [--sip-listen HOST:PORT] [--t1-ms N] [--offer-dir DIR]]\n"
+    "                          [--data-dir DIR]\n"
     "                          [--key-file PATH | --passphrase-file P] [--log-level LEVEL]\n\n"
     "Hears a group call on HOST:PORT (joins a multicast group on --interface, default\n"
     "127.0.0.1, or binds a unicast address) and unprotects every SRTP/SRTCP packet with\n"
@@ -54,21 +66,33 @@ const char client_listen_help[] =
     "  --seconds S          stop S seconds after starting (default 60)\n"
     "  --idle-ms MS         stop after MS of silence once packets came (default 2000; 0: no)\n"
     "  --packets N          stop after N RTP packets\n"
-    "  --require-signature  refuse unsigned GSK announcements\n"
+    "  --require-signature  refuse unsigned GSK announcements and offers\n"
+    "  --controller URI     on network: register this identity with the group controller at\n"
+    "                       URI (numeric host; AOR = the identity, Contact = our SIP address)\n"
+    "                       and answer each INVITE 200 with an SDP answer without key-mgmt;\n"
+    "                       the GSK message of its offer is opened like an announcement (an\n"
+    "                       offer that cannot be opened is answered all the same)\n"
+    "  --sip-listen H:P     our SIP address with --controller (default 127.0.0.1:0)\n"
+    "  --t1-ms N            RFC 3261 T1 with --controller (default 500)\n"
+    "  --offer-dir DIR      keep each offer received in DIR/offer-<n>.sdp, as received\n"
     "  --json               the counts as one JSON document\n" SHELL_COMMON_HELP SHELL_KEK_HELP
     "\nPrints (stdout) name = value lines: identity, group, media, received, decrypted,\n"
     "rejected, rejected.<reason> (unknown-key-id, revoked, srtp-auth, replay, key-usage,\n"
     "validity, malformed, truncated ...), the same for rtcp.*, floor.request,\n"
     "floor.release, gsk.received / accepted / rejected / rejected.<reason> / duplicate,\n"
-    "other, keys_dropped, then one line per sender SSRC:\n"
+    "other, keys_dropped, sip.invites / answered / byes (with --controller), then one\n"
+    "line per sender SSRC:\n"
     "  sender ssrc=HEX key=gmk|gsk|- key_id=HEX guk_id=HEX received=N decrypted=N\n"
     "         rejected=N rtcp_key_id=HEX|- rtcp_received=N rtcp_decrypted=N\n"
     "(key_id = the MKI's GMK-ID, or the GSK's ID; read from rejected packets too).\n"
-    "stderr: event=listening when ready, event=gsk per GSK accepted.\n";
+    "stderr: event=registered (with --controller), event=listening when ready, event=gsk\n"
+    "per GSK accepted, event=invite per INVITE (key_mgmt, gsk=accepted|<error>, status,\n"
+    "answer_key_mgmt).\n";
 
 #define MAX_SENDERS 256
 #define RELOAD_MS 1000
 #define REPLAY_CAP 64
+#define SEEN_MAX 16 /* broadcast session ids remembered to drop repeats */
 
 typedef struct counts {
     uint64_t received, decrypted, rejected;
@@ -94,6 +118,15 @@ typedef struct listen_ctx {
     sender_stat senders[MAX_SENDERS];
     size_t n_senders;
     uint64_t senders_over;
+    const char *group;
+    uint8_t seen[SEEN_MAX][8]; /* off network: broadcast sessions accepted */
+    size_t seen_next, seen_n;
+    /* on network (--controller): the SIP user agent's callbacks run on its thread; mu
+       guards everything above against the main loop */
+    pthread_mutex_t mu;
+    const char *offer_dir, *sip_host;
+    uint64_t invites, answered, byes;
+    char answer[MCGK_CTL_MAX_ANSWER_LEN];
 } listen_ctx;
 
 static volatile sig_atomic_t g_stop;
@@ -180,21 +213,22 @@ static void on_media(listen_ctx *l, int rtcp, uint8_t *pkt, size_t n)
                  rtcp ? "rtcp" : "rtp");
 }
 
-/* A GSK announcement: R-002-19/23 - find the GMK by the key identifier, extract the GSK. */
-static void on_announce(listen_ctx *l, const uint8_t *p, size_t n, uint64_t now)
+/* A GSK message in an SDP offer: R-002-19/23 - find the GMK by the key identifier, extract
+   the GSK into the ring. Returns what the message came to (MCGK_ERR_REPLAY: seen before). */
+static mcgk_err accept_gsk(listen_ctx *l, const uint8_t *sdp, size_t n, uint64_t now)
 {
     uint8_t msg[4096];
     size_t len = 0;
     mcgk_gsk_result r;
     memset(&r, 0, sizeof r);
     mcgk_err d = MCGK_OK;
-    mcgk_err e = media_announce_decode(p, n, msg, sizeof msg, &len);
+    mcgk_err e = media_offer_gsk(sdp, n, msg, sizeof msg, &len);
     if (e == MCGK_OK)
         e = mcgk_gsk_open(&l->gc, msg, len, now, &r, &d);
-    if (e == MCGK_ERR_REPLAY) { /* the same announcement again (best-effort repeats) */
+    if (e == MCGK_ERR_REPLAY) { /* the same message again */
         l->gsk.received++;
         l->gsk_duplicate++;
-        return;
+        return e;
     }
     uint32_t evicted = 0;
     if (e == MCGK_OK)
@@ -212,6 +246,87 @@ static void on_announce(listen_ctx *l, const uint8_t *p, size_t n, uint64_t now)
                  mcgk_err_name(e), mcgk_err_name(d));
     mcgk_gsk_result_clear(&r);
     mcgk_wipe(msg, len);
+    return e;
+}
+
+/* An off-network announcement: the broadcast frame around the offer (R-002-20). Repeats
+   of an announcement already accepted are dropped by session id, before any crypto; a
+   refused one is tried again at its next repeat (its GMK may have arrived meanwhile). */
+static void on_announce(listen_ctx *l, const uint8_t *p, size_t n, uint64_t now)
+{
+    mcgk_bcast_frame f;
+    mcgk_err e = media_announce_decode(p, n, &f);
+    if (e != MCGK_OK) {
+        count(&l->gsk, e);
+        return;
+    }
+    if (strcmp(f.group, l->group) != 0) { /* another group's call on this address */
+        l->other++;
+        return;
+    }
+    for (size_t i = 0; i < l->seen_n; i++)
+        if (memcmp(l->seen[i], f.session_id, sizeof f.session_id) == 0) {
+            l->gsk.received++;
+            l->gsk_duplicate++;
+            return;
+        }
+    if (accept_gsk(l, f.sdp, f.sdp_len, now) == MCGK_OK) {
+        memcpy(l->seen[l->seen_next], f.session_id, sizeof f.session_id);
+        l->seen_next = (l->seen_next + 1) % SEEN_MAX;
+        if (l->seen_n < SEEN_MAX)
+            l->seen_n++;
+    }
+}
+
+/* On network: an INVITE from the group controller (R-002-18), on the user agent's thread.
+   The GSK is taken before the answer leaves, so it is in the ring before the caller can
+   start talking. Every INVITE is answered 200 with an SDP answer without key-mgmt
+   (R-002-19), whether or not the GSK could be opened: the controller learns nothing. */
+static void on_offer(void *ctx, const mcgk_sip_ua_offer *o, mcgk_sip_ua_answer *ans)
+{
+    listen_ctx *l = ctx;
+    pthread_mutex_lock(&l->mu);
+    int n = (int)++l->invites;
+    if (l->offer_dir != NULL)
+        (void)sip_cli_save_offer(l->offer_dir, n, o->body, o->body_len);
+    uint64_t now = mcgk_now_unix_s();
+    l->kr.now_unix_s = now;
+    mcgk_err g = accept_gsk(l, o->body, o->body_len, now);
+    size_t len = 0;
+    mcgk_err e = mcgk_ctl_sdp_answer(o->body, o->body_len, l->sip_host, (uint64_t)n, l->answer,
+                                     sizeof l->answer, &len);
+    if (e == MCGK_OK) {
+        ans->status = 200;
+        ans->body = (const uint8_t *)l->answer;
+        ans->body_len = len;
+        l->answered++;
+    } else {
+        ans->status = 488; /* RFC 3261 §21.4.26: no SDP answer can be made of it */
+        ans->warning = "no usable SDP offer";
+    }
+    char cid[96], from[MCGK_SIP_URI_MAX + 8];
+    mcgk_log(MCGK_LOG_INFO, "client-listen", "invite",
+             "n=%d call_id=%s from=%s key_mgmt=%s gsk=%s status=%d answer_key_mgmt=%s", n,
+             mcgk_log_quote(o->call_id, cid, sizeof cid),
+             mcgk_log_quote(o->from_uri, from, sizeof from),
+             mcgk_ctl_sdp_has_key_mgmt(o->body, o->body_len) ? "yes" : "no",
+             g == MCGK_OK ? "accepted" : mcgk_err_name(g), ans->status,
+             e == MCGK_OK && mcgk_ctl_sdp_has_key_mgmt(ans->body, len) ? "yes" : "no");
+    pthread_mutex_unlock(&l->mu);
+}
+
+static void on_sip_event(void *ctx, mcgk_sip_ua_event ev, const char *call_id)
+{
+    listen_ctx *l = ctx;
+    char cid[96];
+    pthread_mutex_lock(&l->mu);
+    l->byes += ev == MCGK_SIP_UA_EV_BYE;
+    pthread_mutex_unlock(&l->mu);
+    mcgk_log(MCGK_LOG_INFO, "client-listen", ev == MCGK_SIP_UA_EV_ACK      ? "ack"
+                                             : ev == MCGK_SIP_UA_EV_BYE    ? "bye"
+                                             : ev == MCGK_SIP_UA_EV_CANCEL ? "cancel"
+                                                                           : "no-ack",
+             "call_id=%s", mcgk_log_quote(call_id, cid, sizeof cid));
 }
 
 /* ---- output ---------------------------------------------------------------------------- */
@@ -273,6 +388,9 @@ static void print_text(const listen_ctx *l, const char *identity, const char *gr
     text_counts("gsk.", &l->gsk, "accepted");
     printf("gsk.duplicate = %" PRIu64 "\nother = %" PRIu64 "\nkeys_dropped = %" PRIu64 "\n",
            l->gsk_duplicate, l->other, l->dropped_keys);
+    if (l->sip_host != NULL)
+        printf("sip.invites = %" PRIu64 "\nsip.answered = %" PRIu64 "\nsip.byes = %" PRIu64 "\n",
+               l->invites, l->answered, l->byes);
     for (size_t i = 0; i < l->n_senders; i++) {
         const sender_stat *s = &l->senders[i];
         char k[12], g[12], rk[12];
@@ -303,9 +421,13 @@ static void print_json(const listen_ctx *l, const char *identity, const char *gr
     printf(", \"floor_request\": %" PRIu64 ", \"floor_release\": %" PRIu64 "},\n \"gsk\": {",
            l->floor_request, l->floor_release);
     json_counts(&l->gsk, "accepted");
-    printf(", \"duplicate\": %" PRIu64 "},\n \"other\": %" PRIu64 ", \"keys_dropped\": %" PRIu64
-           ",\n \"senders\": [",
+    printf(", \"duplicate\": %" PRIu64 "},\n \"other\": %" PRIu64 ", \"keys_dropped\": %" PRIu64,
            l->gsk_duplicate, l->other, l->dropped_keys);
+    if (l->sip_host != NULL)
+        printf(",\n \"sip\": {\"invites\": %" PRIu64 ", \"answered\": %" PRIu64
+               ", \"byes\": %" PRIu64 "}",
+               l->invites, l->answered, l->byes);
+    printf(",\n \"senders\": [");
     for (size_t i = 0; i < l->n_senders; i++) {
         const sender_stat *s = &l->senders[i];
         char k[12], g[12], rk[12], rg[12];
@@ -331,7 +453,8 @@ int client_listen_main(int argc, char **argv)
     static const cli_flag flags[] = {{"identity", 1},  {"media", 1},     {"seconds", 1},
                                      {"idle-ms", 1},   {"packets", 1},   {"json", 0},
                                      {"interface", 1}, {"require-signature", 0},
-                                     SHELL_COMMON_FLAGS, SHELL_KEK_FLAGS};
+                                     {"controller", 1}, {"sip-listen", 1}, {"t1-ms", 1},
+                                     {"offer-dir", 1}, SHELL_COMMON_FLAGS, SHELL_KEK_FLAGS};
     cli_args a;
     mcgk_err e = cli_parse(&a, flags, sizeof flags / sizeof flags[0], argc - 1, argv + 1);
     if (e != MCGK_OK)
@@ -359,6 +482,19 @@ int client_listen_main(int argc, char **argv)
     if ((e = media_addr_parse("media", media, &at)) != MCGK_OK ||
         (e = media_iface(&a, &iface)) != MCGK_OK)
         return cli_fail(e);
+    const char *controller = cli_get(&a, "controller"), *offer_dir = cli_get(&a, "offer-dir");
+    mcgk_sip_ua_config uc;
+    memset(&uc, 0, sizeof uc);
+    char sip_host[64];
+    if (controller != NULL && (e = sip_cli_ua_flags(&a, "sip-listen", &uc, sip_host,
+                                                    sizeof sip_host)) != MCGK_OK)
+        return cli_fail(e);
+    if (offer_dir != NULL && (e = mcgk_dir_ensure_private(offer_dir)) != MCGK_OK) {
+        fprintf(stderr, "cannot use --offer-dir %s\n", offer_dir);
+        return cli_fail(e);
+    }
+    mcgk_sip_ua *ua = NULL;
+    int mu_init = 0;
 
     listen_ctx *l = calloc(1, sizeof *l);
     uint32_t *buf = malloc(MCGK_SRTP_MAX_PACKET_LEN + 4);
@@ -391,8 +527,44 @@ int client_listen_main(int argc, char **argv)
     l->gc.signer_kms_ctx = &l->trust;
     l->gc.require_signature = cli_has(&a, "require-signature");
     l->gc.replay = &l->cache;
+    l->group = group;
     if (e == MCGK_OK)
         e = media_socket_rx(&at, iface, &fd);
+    if (e == MCGK_OK && pthread_mutex_init(&l->mu, NULL) != 0)
+        e = MCGK_ERR_NO_MEMORY;
+    else if (e == MCGK_OK)
+        mu_init = 1;
+    if (e == MCGK_OK && controller != NULL) {
+        /* R-002-17/18: registering with the group controller makes this identity a member
+           of its group (AOR = the identity, Contact = our user agent); INVITEs then come to
+           on_offer. The UA's thread inherits a mask without SIGINT / SIGTERM, so that they
+           interrupt this thread's poll. */
+        l->offer_dir = offer_dir;
+        l->sip_host = sip_host;
+        uc.on_offer = on_offer;
+        uc.on_event = on_sip_event;
+        uc.ctx = l;
+        if (uc.user == NULL)
+            uc.user = "member";
+        sigset_t ss, old;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &ss, &old);
+        e = mcgk_sip_ua_new(&uc, &ua);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (e != MCGK_OK)
+            fprintf(stderr, "cannot listen on %s:%u for SIP\n", uc.host, (unsigned)uc.port);
+        int rs = 0;
+        if (e == MCGK_OK)
+            e = mcgk_sip_ua_register(ua, controller, m.identity, 3600, &rs);
+        char qc[MCGK_SIP_URI_MAX + 8];
+        mcgk_log(e == MCGK_OK ? MCGK_LOG_INFO : MCGK_LOG_ERROR, "client-listen", "registered",
+                 "controller=%s aor=%s status=%d result=%s",
+                 mcgk_log_quote(controller, qc, sizeof qc),
+                 mcgk_log_quote(m.identity, qi, sizeof qi), rs,
+                 e == MCGK_OK ? "ok" : mcgk_err_name(e));
+    }
     if (e != MCGK_OK)
         goto out;
 
@@ -414,6 +586,7 @@ int client_listen_main(int argc, char **argv)
             (packets > 0 && l->rtp.received >= packets))
             break;
         if (t >= next_reload) {
+            pthread_mutex_lock(&l->mu);
             /* the store may have changed (revocation, removal, a new GMK): reload, and drop
                the cached sender keys of every GMK that no longer answers as before */
             int nx = 1 - cur;
@@ -429,6 +602,7 @@ int client_listen_main(int argc, char **argv)
                 mcgk_client_state_clear(&st[cur]);
                 cur = nx;
             }
+            pthread_mutex_unlock(&l->mu);
             next_reload = t + RELOAD_MS * 1000000u;
         }
         uint64_t wake = deadline < next_reload ? deadline : next_reload;
@@ -450,6 +624,7 @@ int client_listen_main(int argc, char **argv)
                 break;
             last_rx = mcgk_monotonic_ns();
             now = mcgk_now_unix_s();
+            pthread_mutex_lock(&l->mu);
             l->kr.now_unix_s = now;
             uint8_t *p = (uint8_t *)buf;
             size_t len = (size_t)n;
@@ -467,10 +642,14 @@ int client_listen_main(int argc, char **argv)
                 l->other++;
                 break;
             }
+            pthread_mutex_unlock(&l->mu);
             if (packets > 0 && l->rtp.received >= packets)
                 break;
         }
     }
+    /* the user agent's thread ends before the counts are read and the state is freed */
+    mcgk_sip_ua_free(ua);
+    ua = NULL;
     if (e == MCGK_OK) {
         if (cli_has(&a, "json"))
             print_json(l, m.identity, group, at.text);
@@ -483,8 +662,11 @@ int client_listen_main(int argc, char **argv)
                  l->gsk.decrypted);
     }
 out:
+    mcgk_sip_ua_free(ua);
     if (fd >= 0)
         close(fd);
+    if (mu_init)
+        pthread_mutex_destroy(&l->mu);
     if (l != NULL) {
         mcgk_srtp_rx_free(l->rx);
         media_trust_free(&l->trust);

@@ -91,6 +91,39 @@ mcgk_err sip_cli_u32(const cli_args *a, const char *name, uint32_t lo, uint32_t 
     return MCGK_OK;
 }
 
+/* see cmd_sip.h */
+mcgk_err sip_cli_ua_flags(const cli_args *a, const char *listen_flag, mcgk_sip_ua_config *c,
+                          char *host, size_t cap)
+{
+    uint16_t port = 0;
+    const char *l = cli_get(a, listen_flag);
+    snprintf(host, cap, "127.0.0.1");
+    if (l != NULL && sip_cli_hostport(l, host, cap, &port) != MCGK_OK) {
+        fprintf(stderr, "--%s: want HOST:PORT, [V6ADDR]:PORT or PORT\n", listen_flag);
+        return MCGK_ERR_USAGE;
+    }
+    uint32_t t1;
+    mcgk_err e = sip_cli_u32(a, "t1-ms", 0, 60000, 0, &t1);
+    if (e != MCGK_OK)
+        return e;
+    c->host = host;
+    c->port = port;
+    c->t1_ms = t1;
+    c->user = cli_get(a, "user");
+    return MCGK_OK;
+}
+
+/* see cmd_sip.h */
+mcgk_err sip_cli_save_offer(const char *dir, int n, const uint8_t *body, size_t len)
+{
+    char path[SHELL_PATH_MAX];
+    snprintf(path, sizeof path, "%s/offer-%d.sdp", dir, n);
+    mcgk_err e = mcgk_file_write_private(path, body, len, 0);
+    if (e != MCGK_OK)
+        fprintf(stderr, "cannot write %s\n", path);
+    return e;
+}
+
 static const char *q(const char *s, char *buf, size_t cap)
 {
     return mcgk_log_quote(s, buf, cap);

@@ -31,13 +31,6 @@
 
 #define SEEN_MAX 64 /* sessions remembered to drop repeats */
 
-static uint64_t now_unix_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* --group ADDR:PORT (IPv4). */
 static mcgk_err group_flag(const cli_args *a, char *addr, size_t cap, uint16_t *port)
 {
@@ -121,7 +114,7 @@ int sip_cmd_bcast_send(int argc, char **argv)
     for (uint32_t i = 0; e == MCGK_OK && i < repeat; i++) {
         size_t len;
         f.repeat = (uint16_t)i;
-        f.sent_unix_ms = now_unix_ms();
+        f.sent_unix_ms = mcgk_now_unix_ms();
         e = mcgk_bcast_encode(&f, buf, sizeof buf, &len);
         if (e == MCGK_ERR_INVALID_ARG)
             fprintf(stderr, "--from / --group-uri: visible ASCII only; the SDP: no NUL\n");

@@ -43,27 +43,6 @@ static const char *yes(int v)
     return v ? "yes" : "no";
 }
 
-/* --listen, --t1-ms, --user into a UA config; prints the problem. */
-static mcgk_err ua_flags(const cli_args *a, mcgk_sip_ua_config *c, char *host, size_t cap)
-{
-    uint16_t port = 0;
-    const char *l = cli_get(a, "listen");
-    snprintf(host, cap, "127.0.0.1");
-    if (l != NULL && sip_cli_hostport(l, host, cap, &port) != MCGK_OK) {
-        fprintf(stderr, "--listen: want HOST:PORT, [V6ADDR]:PORT or PORT\n");
-        return MCGK_ERR_USAGE;
-    }
-    uint32_t t1;
-    mcgk_err e = sip_cli_u32(a, "t1-ms", 0, 60000, 0, &t1);
-    if (e != MCGK_OK)
-        return e;
-    c->host = host;
-    c->port = port;
-    c->t1_ms = t1;
-    c->user = cli_get(a, "user");
-    return MCGK_OK;
-}
-
 static mcgk_err start_ua(const cli_args *a, mcgk_sip_ua_config *c, mcgk_sip_ua **ua)
 {
     mcgk_err e = mcgk_sip_ua_new(c, ua);
@@ -162,7 +141,7 @@ int sip_cmd_invite(int argc, char **argv)
     c.ctx = &cs;
     mcgk_sip_ua *ua = NULL;
     shell_signals_block();
-    if ((e = ua_flags(&a, &c, host, sizeof host)) == MCGK_OK) {
+    if ((e = sip_cli_ua_flags(&a, "listen", &c, host, sizeof host)) == MCGK_OK) {
         if (c.user == NULL)
             c.user = "caller";
         e = start_ua(&a, &c, &ua);
@@ -240,12 +219,8 @@ static void member_offer(void *ctx, const mcgk_sip_ua_offer *o, mcgk_sip_ua_answ
     int km = mcgk_ctl_sdp_has_key_mgmt(o->body, o->body_len);
     if (m->offer_dir != NULL) {
         /* R-002-18: what arrived, octet for octet, for the test to compare */
-        char path[SHELL_PATH_MAX];
-        snprintf(path, sizeof path, "%s/offer-%d.sdp", m->offer_dir, n);
-        if (mcgk_file_write_private(path, o->body, o->body_len, 0) != MCGK_OK) {
-            fprintf(stderr, "cannot write %s\n", path);
+        if (sip_cli_save_offer(m->offer_dir, n, o->body, o->body_len) != MCGK_OK)
             atomic_fetch_add(&m->failures, 1);
-        }
     }
     ans->status = m->status;
     ans->ring = m->ring;
@@ -346,7 +321,7 @@ int sip_cmd_answer(int argc, char **argv)
     mcgk_sip_ua_config c;
     memset(&c, 0, sizeof c);
     if (e == MCGK_OK)
-        e = ua_flags(&a, &c, host, sizeof host);
+        e = sip_cli_ua_flags(&a, "listen", &c, host, sizeof host);
     m->status = (int)status;
     m->ring = cli_has(&a, "ring");
     m->warning = cli_get(&a, "warning");

@@ -357,7 +357,8 @@ int media_floor_subtype(const uint8_t *p, size_t n)
 
 media_kind media_classify(const uint8_t *p, size_t n)
 {
-    if (n >= 4 && memcmp(p, "v=0", 3) == 0)
+    /* "MCGB": 0x4d has version bits 01, never RTP / RTCP (version 2) */
+    if (n >= 4 && memcmp(p, MCGK_BCAST_MAGIC, 4) == 0)
         return MEDIA_KIND_ANNOUNCE;
     if (n < 8 || (p[0] & 0xc0) != 0x80)
         return MEDIA_KIND_OTHER;
@@ -365,8 +366,8 @@ media_kind media_classify(const uint8_t *p, size_t n)
     return p[1] >= 192 && p[1] <= 223 ? MEDIA_KIND_RTCP : MEDIA_KIND_RTP;
 }
 
-mcgk_err media_announce_encode(const uint8_t *gsk_msg, size_t len, const media_addr *media,
-                               uint32_t session_id, char *out, size_t cap, size_t *out_len)
+mcgk_err media_offer_sdp(const uint8_t *gsk_msg, size_t len, const media_addr *media,
+                         uint32_t session_id, char *out, size_t cap, size_t *out_len)
 {
     size_t al = 0;
     mcgk_err e = mcgk_mikey_sdp_attr(gsk_msg, len, NULL, 0, &al);
@@ -396,8 +397,32 @@ mcgk_err media_announce_encode(const uint8_t *gsk_msg, size_t len, const media_a
     return MCGK_OK;
 }
 
-mcgk_err media_announce_decode(const uint8_t *p, size_t n, uint8_t *msg, size_t cap,
-                               size_t *msg_len)
+mcgk_err media_offer_gsk(const uint8_t *sdp, size_t n, uint8_t *msg, size_t cap,
+                         size_t *msg_len)
 {
-    return mcgk_mikey_unwrap(p, n, msg, cap, msg_len);
+    return mcgk_mikey_unwrap(sdp, n, msg, cap, msg_len);
+}
+
+mcgk_err media_announce_encode(const char *sdp, size_t sdp_len, const char *originator,
+                               const char *group, const uint8_t session_id[8], uint16_t repeat,
+                               uint64_t sent_unix_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+    mcgk_bcast_frame f;
+    memset(&f, 0, sizeof f);
+    if (strlen(originator) > MCGK_BCAST_MAX_URI || strlen(group) > MCGK_BCAST_MAX_URI)
+        return MCGK_ERR_INVALID_ARG;
+    f.type = MCGK_BCAST_TYPE_SESSION;
+    memcpy(f.session_id, session_id, sizeof f.session_id);
+    f.repeat = repeat;
+    f.sent_unix_ms = sent_unix_ms;
+    memcpy(f.originator, originator, strlen(originator) + 1);
+    memcpy(f.group, group, strlen(group) + 1);
+    f.sdp = (const uint8_t *)sdp;
+    f.sdp_len = sdp_len;
+    return mcgk_bcast_encode(&f, out, cap, out_len);
+}
+
+mcgk_err media_announce_decode(const uint8_t *p, size_t n, mcgk_bcast_frame *f)
+{
+    return mcgk_bcast_parse(p, n, f);
 }

@@ -4,7 +4,8 @@
  * and the state of one identity, the KMSs it trusts and its ECCSI signer,
  * UDP sockets for group media (IPv4 unicast or multicast, loopback by
  * default), and the packets of a group call - a G.711 tone in RTP, MCPTT
- * floor control in RTCP APP, the GSK announcement - and how a received
+ * floor control in RTCP APP, the SDP offer with the GSK message and its
+ * off-network broadcast frame - and how a received
  * datagram is told apart.
  *
  * Spec: TS 33.180 §7.4.2 (group media under the GMK), RFC 3550 (RTP, RTCP
@@ -26,6 +27,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "mcgk/broadcast.h"
 #include "mcgk/client.h"
 #include "mcgk/eccsi.h"
 #include "mcgk/gmk_message.h"
@@ -126,24 +128,40 @@ int media_floor_subtype(const uint8_t *p, size_t n);
 typedef enum media_kind {
     MEDIA_KIND_RTP = 0,
     MEDIA_KIND_RTCP = 1,     /* RFC 5761 §4: packet types 192..223 */
-    MEDIA_KIND_ANNOUNCE = 2, /* a GSK announcement */
+    MEDIA_KIND_ANNOUNCE = 2, /* a GSK announcement (a broadcast frame, "MCGB") */
     MEDIA_KIND_OTHER = 3
 } media_kind;
 
 media_kind media_classify(const uint8_t *p, size_t n);
 
 /*
- * The GSK announcement (network independent, R-002-20: the media-session
- * creation message, broadcast on the call's own address, no answers): an SDP
- * offer (RFC 4566) for the session with the GSK message in a=key-mgmt:mikey
- * (RFC 4567). This is mcgk's stand-in until the group controller's
- * broadcast frame exists; these two functions are the whole format.
- * Encode: MCGK_OK, MCGK_ERR_BUFFER_TOO_SMALL. Decode: the binary GSK message
- * into msg[0..cap) (mcgk_mikey_unwrap codes).
+ * The SDP offer of a group call (RFC 4566): the call's one audio stream
+ * (G.711 u-law over RTP/SAVP on the media address) and the GSK message in
+ * a=key-mgmt:mikey at session level (RFC 4567 §3.1; mikey.md §14,
+ * R-002-12). The same offer goes in the INVITE to the group controller
+ * (on network, R-002-17/18) and in the broadcast frame (off network,
+ * R-002-20). MCGK_OK, MCGK_ERR_BUFFER_TOO_SMALL, MCGK_ERR_NO_MEMORY, the
+ * codes of mcgk_mikey_sdp_attr.
  */
-mcgk_err media_announce_encode(const uint8_t *gsk_msg, size_t len, const media_addr *media,
-                               uint32_t session_id, char *out, size_t cap, size_t *out_len);
-mcgk_err media_announce_decode(const uint8_t *p, size_t n, uint8_t *msg, size_t cap,
-                               size_t *msg_len);
+mcgk_err media_offer_sdp(const uint8_t *gsk_msg, size_t len, const media_addr *media,
+                         uint32_t session_id, char *out, size_t cap, size_t *out_len);
+/* The GSK message of an offer's a=key-mgmt:mikey line into msg[0..cap) (the codes of
+ * mcgk_mikey_unwrap). */
+mcgk_err media_offer_gsk(const uint8_t *sdp, size_t n, uint8_t *msg, size_t cap,
+                         size_t *msg_len);
+
+/*
+ * The GSK announcement off network (R-002-20: the media-session creation
+ * message, broadcast on the call's own address, best effort, no answers):
+ * the offer in the broadcast frame of mcgk/broadcast.h, so that the
+ * off-network path has one format (docs/controller.md "Broadcast frame").
+ * Every repeat of one announcement carries the same session id and the
+ * next repeat number. Encode: the codes of mcgk_bcast_encode. Decode: the
+ * codes of mcgk_bcast_parse (f->sdp points into p).
+ */
+mcgk_err media_announce_encode(const char *sdp, size_t sdp_len, const char *originator,
+                               const char *group, const uint8_t session_id[8], uint16_t repeat,
+                               uint64_t sent_unix_ms, uint8_t *out, size_t cap, size_t *out_len);
+mcgk_err media_announce_decode(const uint8_t *p, size_t n, mcgk_bcast_frame *f);
 
 #endif

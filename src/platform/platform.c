@@ -28,6 +28,13 @@ const mcgk_rng *mcgk_rng_system(void) { return &k_system_rng; }
 
 uint64_t mcgk_now_unix_s(void) { return (uint64_t)time(NULL); }
 
+uint64_t mcgk_now_unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 uint64_t mcgk_now_ntp_s(void) { return mcgk_now_unix_s() + MCGK_NTP_UNIX_OFFSET_S; }
 
 uint64_t mcgk_monotonic_ns(void)

@@ -58,12 +58,16 @@ GMS_URL="https://127.0.0.1:$(awk '/^https/{print $2}' "$T/gms.port")"
 
 A="$T/c-alice"
 CLIENT_PID=
+# PULL: the pull options of the next start. The crash starts run without them:
+# a periodic pull at start commits too, and would fire the crash hook before the
+# client has even registered (the crash under test is the NOTIFY's).
+PULL=(--pull-interval 1)
 start_client() { # [env...]
     local before=0
     [ -f "$A.log" ] && before=$(grep -c 'event=registered' "$A.log")
     env "$@" "$MCGK" client run --user $ALICE --kms "$KMS_URL" --token "$T/alice.tok" \
         --cacert "$T/tls.crt" --gms $GMS --gms-sip "$GMS_SIP" --gms-url "$GMS_URL" \
-        --gms-token "$T/alice.gms.tok" --pull-interval 1 --listen 127.0.0.1:0 --t1-ms 50 \
+        --gms-token "$T/alice.gms.tok" "${PULL[@]}" --listen 127.0.0.1:0 --t1-ms 50 \
         --data-dir "$A" --workers 2 >>"$A.out" 2>>"$A.log" &
     CLIENT_PID=$!
     PIDS+=("$CLIENT_PID")
@@ -141,7 +145,9 @@ test_kill_while_storing_with_real_gms() {
     stop_client || { bad "$FUNCNAME" "stop"; return; }
     local before
     before=$(keys | sort)
+    PULL=()
     start_client MCGK_TEST_CRASH=client-commit
+    PULL=(--pull-interval 1)
     local pid=$CLIENT_PID
     rotate "$T/r6" --groups $GA --text "after the crash" || { bad "$FUNCNAME" "rotate"; return; }
     local k
@@ -164,7 +170,9 @@ test_kill_while_storing_with_real_gms() {
 # kill -9 after COMMIT, before the 200: the retry is answered 200; one copy
 test_kill_before_answer_with_real_gms() {
     stop_client
+    PULL=()
     start_client MCGK_TEST_CRASH=client-reply
+    PULL=(--pull-interval 1)
     local pid=$CLIENT_PID
     rotate "$T/r7" --groups $GB || { bad "$FUNCNAME" "rotate"; return; }
     local k j
