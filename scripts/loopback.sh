@@ -140,3 +140,20 @@ lb_kms_serve() {
     lb_wait_file "$T/kms.port" "kms serve"
     KMS_URL="https://127.0.0.1:$(cat "$T/kms.port")"
 }
+
+# lb_gms_init GMS_URI [gms init options]: a GMS in $T/gms provisioned from the
+# KMS of lb_kms_serve with the token $T/gms.tok (lb_kms_user GMS_URI ... gms);
+# its output in $T/gms-init.out.
+lb_gms_init() {
+    local uri=$1
+    shift
+    "$MCGK" gms init --data-dir "$T/gms" --gms-uri "$uri" --kms "$KMS_URL" --token "$T/gms.tok" \
+        --cacert "$T/tls.crt" "$@" >"$T/gms-init.out" 2>"$T/gms-init.err" ||
+        die "gms init: $(cat "$T/gms-init.err")"
+}
+
+# lb_multicast_media: MEDIA=239.255.X.Y:PORT, a multicast group and port of
+# this run (parallel runs do not hear each other).
+lb_multicast_media() {
+    MEDIA="239.255.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)):$((20000 + RANDOM % 20000))"
+}

@@ -40,8 +40,7 @@ lb_kms_init $KMS_URI
 lb_kms_serve
 
 G=(--data-dir "$T/gms")
-"$MCGK" gms init "${G[@]}" --gms-uri $GMS --kms "$KMS_URL" --token "$T/gms.tok" \
-    --cacert "$T/tls.crt" >/dev/null 2>"$T/init.err" || die "gms init: $(cat "$T/init.err")"
+lb_gms_init $GMS
 "$MCGK" gms group create $GA --name "Crew A" "${G[@]}" >/dev/null 2>&1 || die "group A"
 "$MCGK" gms group create $GB --name "Crew B" "${G[@]}" >/dev/null 2>&1 || die "group B"
 "$MCGK" gms member add $GA $ALICE "${G[@]}" --token-out "$T/alice.gms.tok" >/dev/null 2>&1 ||

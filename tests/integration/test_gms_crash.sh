@@ -38,8 +38,7 @@ seq 1 "$N" | xargs -P 4 -I{} "$MCGK" kms user add "sip:u{}@$D" "${K[@]}" \
 lb_kms_serve
 
 G=(--data-dir "$T/gms")
-"$MCGK" gms init "${G[@]}" --gms-uri $GMS --kms "$KMS_URL" --token "$T/gms.tok" \
-    --cacert "$T/tls.crt" >/dev/null 2>&1 || die "gms init"
+lb_gms_init $GMS
 "$MCGK" gms group create $GA "${G[@]}" >/dev/null 2>&1 || die "group"
 "$MCGK" gms member add $GA --range "sip:u%d@$D:1-$N" --token-dir "$T/tok" "${G[@]}" >/dev/null 2>&1 ||
     die "bulk add"

@@ -46,8 +46,7 @@ lb_kms_serve
 
 # ---- GMS ---------------------------------------------------------------------------------
 G=(--data-dir "$T/gms")
-"$MCGK" gms init "${G[@]}" --gms-uri $GMS --kms "$KMS_URL" --token "$T/gms.tok" \
-    --cacert "$T/tls.crt" >/dev/null 2>"$T/init.err" || die "gms init: $(cat "$T/init.err")"
+lb_gms_init $GMS
 "$MCGK" gms group create $GA --name "Crew A" --rekey-on-removal "${G[@]}" >/dev/null 2>&1 || die "group A"
 "$MCGK" gms group create $GB --name "Crew B" "${G[@]}" >/dev/null 2>&1 || die "group B"
 for u in alice mallory grace; do

@@ -46,10 +46,9 @@ lb_kms_serve
 
 # ---- the GMS -------------------------------------------------------------------------
 G=(--data-dir "$T/gms")
-"$MCGK" gms init "${G[@]}" --gms-uri $GMS --kms "$KMS_URL" --token "$T/gms.tok" \
-    --cacert "$T/tls.crt" >"$T/init.out" 2>"$T/init.err" || die "gms init: $(cat "$T/init.err")"
+lb_gms_init $GMS
 check "R-001-02/R-001-04/R-003-02/R-003-04/R-004-02: gms init provisions the GMS's own key set from the KMS" \
-    grep -q "^fetched = 1" "$T/init.out"
+    grep -q "^fetched = 1" "$T/gms-init.out"
 [ "$(stat -c %a "$T/gms/gms.db")" = 600 ] && ok "gms.db is private (0600)" || bad "gms.db mode" "$(stat -c %a "$T/gms/gms.db")"
 
 "$MCGK" gms group create $GA --name "Fire crew A" --rekey-on-removal "${G[@]}" >/dev/null 2>&1 || die "group create A"

@@ -34,10 +34,7 @@ GMS=sip:gms@example.org
 GA=sip:alpha@example.org
 GB=sip:bravo@example.org
 user() { echo "sip:u$1@example.org"; }
-# a multicast group and port of this run (parallel runs do not hear each other)
-MADDR="239.255.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))"
-MPORT=$((20000 + RANDOM % 20000))
-MEDIA="$MADDR:$MPORT"
+lb_multicast_media
 
 # ---- KMS, GMS, clients -------------------------------------------------------------------
 lb_tls_cert
@@ -50,8 +47,7 @@ done
 lb_kms_serve
 
 G=(--data-dir "$T/gms" --log-level warn)
-"$MCGK" gms init "${G[@]}" --gms-uri $GMS --kms "$KMS_URL" --token "$T/gms.tok" \
-    --cacert "$T/tls.crt" >/dev/null 2>"$T/init.err" || die "gms init: $(cat "$T/init.err")"
+lb_gms_init $GMS
 "$MCGK" gms group create $GA --name Alpha --rekey-on-removal "${G[@]}" >/dev/null || die "alpha"
 "$MCGK" gms group create $GB --name Bravo "${G[@]}" >/dev/null || die "bravo"
 "$MCGK" gms member add $GA --range "sip:u%d@example.org:1-4" --token-dir "$T/tokens" \
@@ -269,7 +265,7 @@ test_R_002_19_R_002_23_gsk_broadcast() {
 
 # unicast: a listener bound to a port, a caller sending to it; --packets stops it
 test_unicast_and_packet_count() {
-    local t=$FUNCNAME port=$((MPORT + 1))
+    local t=$FUNCNAME port=$((${MEDIA##*:} + 1))
     "$MCGK" client listen $GA --identity "$(user 1)" --data-dir "$T/c1" --media "127.0.0.1:$port" \
         --seconds 20 --packets 50 --json >"$T/u.out" 2>"$T/u.err" &
     local lp=$!

@@ -26,9 +26,7 @@ GMS=sip:gms@example.org
 GA=sip:alpha@example.org
 GB=sip:bravo@example.org
 user() { echo "sip:u$1@example.org"; }
-MADDR="239.255.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))"
-MPORT=$((20000 + RANDOM % 20000))
-MEDIA="$MADDR:$MPORT"
+lb_multicast_media
 
 # ---- KMS, GMS, clients -------------------------------------------------------------------
 lb_tls_cert
@@ -41,8 +39,7 @@ done
 lb_kms_serve
 
 G=(--data-dir "$T/gms" --log-level warn)
-"$MCGK" gms init "${G[@]}" --gms-uri $GMS --kms "$KMS_URL" --token "$T/gms.tok" \
-    --cacert "$T/tls.crt" >/dev/null 2>"$T/init.err" || die "gms init: $(cat "$T/init.err")"
+lb_gms_init $GMS
 "$MCGK" gms group create $GA --name Alpha "${G[@]}" >/dev/null || die "alpha"
 "$MCGK" gms group create $GB --name Bravo "${G[@]}" >/dev/null || die "bravo"
 "$MCGK" gms member add $GA --range "sip:u%d@example.org:1-3" --token-dir "$T/tokens" \
