@@ -343,6 +343,17 @@ typedef struct mcgk_client_gsk {
  * group or to all, plus the GSKs accepted. Plain struct, owned by the
  * caller; mcgk_client_keyring_clear wipes it.
  */
+/*
+ * How long a GMK that a newer one has replaced for its group (another GMK of
+ * the same use became the one mcgk_client_select chooses) still protects
+ * media: from the moment the newer one arrived. Packets in flight across a
+ * rekey still decrypt; after the grace only the current GMK is accepted, so a
+ * rekey on removal (R-001-24) shuts the removed member - who still holds the
+ * old GMK - out of the group's media and floor control, not only out of what
+ * the others send next. Lookups then answer MCGK_ERR_SUPERSEDED.
+ */
+#define MCGK_CLIENT_SUPERSEDED_GRACE_S 30u
+
 typedef struct mcgk_client_keyring {
     const mcgk_client_state *state;
     char group[MCGK_GROUPDOC_URI_MAX]; /* "" = every group */

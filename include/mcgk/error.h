@@ -131,6 +131,9 @@ typedef enum mcgk_err {
     MCGK_ERR_CTL_TOO_MANY_MEMBERS = 86, /* more members than a call may fan out to */
     MCGK_ERR_BCAST_MAGIC = 87,        /* not an mcgk broadcast frame (magic) */
 
+    /* the client's key ring (src/client/keyring.c) */
+    MCGK_ERR_SUPERSEDED = 88,         /* a newer GMK replaced this one for the group (past the grace) */
+
     MCGK_ERR__COUNT                 /* keep last */
 } mcgk_err;
 

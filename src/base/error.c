@@ -98,6 +98,7 @@ static const struct err_text k_errors[MCGK_ERR__COUNT] = {
     [MCGK_ERR_CTL_TOO_MANY_MEMBERS] = {"ctl-too-many-members",
                                        "the group has more members than a call may reach"},
     [MCGK_ERR_BCAST_MAGIC] = {"bcast-magic", "not an mcgk broadcast frame"},
+    [MCGK_ERR_SUPERSEDED] = {"superseded", "a newer GMK has replaced this one for the group"},
 };
 
 const char *mcgk_err_name(mcgk_err e)

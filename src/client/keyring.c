@@ -57,6 +57,30 @@ static int has_floor_gmk(const mcgk_client_keyring *kr, const mcgk_client_state 
     return 0;
 }
 
+/*
+ * Whether active GMK g (index gi) is superseded in every group it serves within
+ * the ring's scope: another GMK of its use is the one selected there, and that
+ * one arrived more than MCGK_CLIENT_SUPERSEDED_GRACE_S ago (mcgk/client.h).
+ */
+static int superseded(const mcgk_client_keyring *kr, const mcgk_client_state *s,
+                      const mcgk_client_gmk *g, size_t gi, uint64_t now_unix_s)
+{
+    size_t ng = mcgk_client_gmk_group_count(g);
+    int any = 0;
+    for (size_t j = 0; j < ng; j++) {
+        const char *grp = mcgk_client_gmk_group(g, j);
+        if (kr->group[0] != '\0' && strcmp(grp, kr->group) != 0)
+            continue;
+        size_t sel = 0;
+        if (mcgk_client_select(s, grp, g->use, now_unix_s, &sel) != MCGK_OK || sel == gi)
+            return 0; /* nothing else current there, or g itself is */
+        if (s->gmks[sel].received_unix_s + MCGK_CLIENT_SUPERSEDED_GRACE_S > now_unix_s)
+            return 0; /* its successor is new: packets under g may still be in flight */
+        any = 1;
+    }
+    return any;
+}
+
 static int has_tombstone(const mcgk_client_state *s, uint32_t id)
 {
     for (size_t i = 0; i < s->n_tombstones; i++)
@@ -91,7 +115,10 @@ static mcgk_err gmk_verdict(const mcgk_client_keyring *kr, const mcgk_client_sta
     case MCGK_CLIENT_GMK_EXPIRED: /* E.6.10: past its expiry */
         return MCGK_ERR_VALIDITY;
     case MCGK_CLIENT_GMK_PENDING: /* accepted on receipt: the sender's clock may run ahead */
-    case MCGK_CLIENT_GMK_ACTIVE:
+        break;
+    case MCGK_CLIENT_GMK_ACTIVE: /* replaced for its groups, past the grace (R-001-24) */
+        if (superseded(kr, s, g, idx, now_unix_s))
+            return MCGK_ERR_SUPERSEDED;
         break;
     }
     if (g->rand_len == 0 || g->rand_len > MCGK_MEDIA_RAND_MAX)

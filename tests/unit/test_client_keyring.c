@@ -56,6 +56,7 @@ typedef struct gopt {
     int64_t act, exp;      /* relative to NOW; 0 = not given */
     const char *groups[2]; /* default {GA} */
     uint64_t ts;           /* I_MESSAGE time, relative */
+    int64_t rcv;           /* when the client stored it, relative to NOW */
 } gopt;
 
 static mcgk_client_gmk *add_gmk(mcgk_client_state *s, const gopt *o)
@@ -83,6 +84,7 @@ static mcgk_client_gmk *add_gmk(mcgk_client_state *s, const gopt *o)
     if (o->groups[1])
         CHECK_OK(mcgk_key_params_add_group(&g->params, o->groups[1], strlen(o->groups[1])));
     g->first_ts_ntp_s = g->last_ts_ntp_s = NTP(NOW) - 100 + o->ts;
+    g->received_unix_s = (uint64_t)((int64_t)NOW + o->rcv); /* default: just arrived */
     return g;
 }
 
@@ -755,6 +757,52 @@ static void test_add_gsk_errors_and_eviction(void)
     mcgk_client_state_clear(&s);
 }
 
+/* R-001-24: a rekey on removal leaves the removed member holding the old GMK. Once the
+   new GMK has been in for the grace, the old one no longer protects the group's media
+   or floor control (superseded); within the grace it does (packets in flight); a GMK
+   that serves another group where it is still the current one stays usable; a pending
+   (future) GMK is not superseded by the current one. */
+static void test_R_001_24_superseded_after_the_grace(void)
+{
+    mcgk_client_state s;
+    st_init(&s);
+    add_group(&s, GA, 0);
+    add_group(&s, GB, 0);
+    gopt old = {.id = K_OLD, .use = MCGK_GMK_USE_MEDIA, .fill = 3, .act = -600, .rcv = -600};
+    gopt cur = {.id = K_MEDIA, .use = MCGK_GMK_USE_MEDIA, .fill = 4, .act = -60, .rcv = -60};
+    gopt nxt = {.id = 0x0a000040u, .use = MCGK_GMK_USE_MEDIA, .fill = 5, .act = 3600};
+    add_gmk(&s, &old);
+    add_gmk(&s, &cur);
+    add_gmk(&s, &nxt);
+    mcgk_client_keyring kr;
+    mcgk_media_key k;
+    /* 60 s after the successor arrived: superseded */
+    CHECK_OK(mcgk_client_keyring_init(&kr, &s, GA, NOW));
+    CHECK_ERR(lookup(&kr, K_OLD, &k), MCGK_ERR_SUPERSEDED);
+    CHECK_OK(lookup(&kr, K_MEDIA, &k));
+    CHECK_OK(lookup(&kr, 0x0a000040u, &k)); /* pending: accepted on receipt */
+    /* within the grace: still accepted */
+    s.gmks[1].received_unix_s = NOW - MCGK_CLIENT_SUPERSEDED_GRACE_S + 1;
+    CHECK_OK(lookup(&kr, K_OLD, &k));
+    s.gmks[1].received_unix_s = NOW - 60;
+    /* the same for the unscoped ring, and the update drops it from a receiver's cache */
+    mcgk_client_keyring all;
+    CHECK_OK(mcgk_client_keyring_init(&all, &s, NULL, NOW - 45));
+    CHECK_OK(lookup(&all, K_OLD, &k));
+    uint32_t d[4];
+    CHECK(mcgk_client_keyring_update(&all, &s, NOW, d, 4) == 1 && d[0] == K_OLD);
+    /* an old GMK still current in another group of its stays usable there */
+    mcgk_client_gmk *o = &s.gmks[0];
+    CHECK_OK(mcgk_key_params_add_group(&o->params, GB, strlen(GB)));
+    CHECK_OK(lookup(&all, K_OLD, &k));
+    mcgk_client_keyring kb;
+    CHECK_OK(mcgk_client_keyring_init(&kb, &s, GB, NOW));
+    CHECK_OK(lookup(&kb, K_OLD, &k));
+    CHECK_ERR(lookup(&kr, K_OLD, &k), MCGK_ERR_SUPERSEDED); /* not in alpha */
+    mcgk_wipe(&k, sizeof k);
+    mcgk_client_state_clear(&s);
+}
+
 /* after a reload the ring says which key IDs changed: revoked, deleted on removal (and the
    group left), expired, a media GMK that lost RTCP to a new floor-control GMK; nothing when
    nothing changed */
@@ -806,5 +854,6 @@ int main(void)
     TEST_RUN(test_R_002_19_R_002_23_gsk_session);
     TEST_RUN(test_add_gsk_errors_and_eviction);
     TEST_RUN(test_update_lists_what_changed);
+    TEST_RUN(test_R_001_24_superseded_after_the_grace);
     TEST_MAIN_END();
 }
