@@ -52,7 +52,8 @@
 #include "shell.h"
 
 const char client_listen_help[] =
-    "usage: mcgk client listen GROUP --media HOST:PORT [--identity URI] [--seconds S]\n"
+    "usage: mcgk client listen GROUP (--media HOST:PORT | --controller sip:HOST:PORT)\n"
+    "                          [--identity URI] [--seconds S]\n"
     "                          [--idle-ms MS] [--packets N] [--json] [--require-signature]\n"
     "                          [--interface ADDR] [--controller sip:HOST:PORT\n"
     "                          [--sip-listen HOST:PORT] [--t1-ms N] [--offer-dir DIR]]\n"
@@ -71,7 +72,9 @@ const char client_listen_help[] =
     "                       URI (numeric host; AOR = the identity, Contact = our SIP address)\n"
     "                       and answer each INVITE 200 with an SDP answer without key-mgmt;\n"
     "                       the GSK message of its offer is opened like an announcement (an\n"
-    "                       offer that cannot be opened is answered all the same)\n"
+    "                       offer that cannot be opened is answered all the same). Without\n"
+    "                       --media the call is heard where the first offer's m=/c= lines\n"
+    "                       say (joined before the 200 goes back)\n"
     "  --sip-listen H:P     our SIP address with --controller (default 127.0.0.1:0)\n"
     "  --t1-ms N            RFC 3261 T1 with --controller (default 500)\n"
     "  --offer-dir DIR      keep each offer received in DIR/offer-<n>.sdp, as received\n"
@@ -126,6 +129,10 @@ typedef struct listen_ctx {
     pthread_mutex_t mu;
     const char *offer_dir, *sip_host;
     uint64_t invites, answered, byes;
+    /* the media socket: from --media, or joined at the first offer's c=/m= address */
+    int fd;
+    struct in_addr iface;
+    char media_text[32];
     char answer[MCGK_CTL_MAX_ANSWER_LEN];
 } listen_ctx;
 
@@ -291,6 +298,21 @@ static void on_offer(void *ctx, const mcgk_sip_ua_offer *o, mcgk_sip_ua_answer *
         (void)sip_cli_save_offer(l->offer_dir, n, o->body, o->body_len);
     uint64_t now = mcgk_now_unix_s();
     l->kr.now_unix_s = now;
+    if (l->fd < 0) {
+        /* no --media: hear the call where the offer says (its first m= line), joined
+           before the 200 goes back so that no packet of the call is missed */
+        char where[32];
+        media_addr at;
+        int fd = -1;
+        if (mcgk_ctl_sdp_media_addr(o->body, o->body_len, where, sizeof where) == MCGK_OK &&
+            media_addr_parse("offer", where, &at) == MCGK_OK &&
+            media_socket_rx(&at, l->iface, &fd) == MCGK_OK) {
+            l->fd = fd;
+            snprintf(l->media_text, sizeof l->media_text, "%s", at.text);
+            mcgk_log(MCGK_LOG_INFO, "client-listen", "media-joined", "media=%s from=offer",
+                     at.text);
+        }
+    }
     mcgk_err g = accept_gsk(l, o->body, o->body_len, now);
     size_t len = 0;
     mcgk_err e = mcgk_ctl_sdp_answer(o->body, o->body_len, l->sip_host, (uint64_t)n, l->answer,
@@ -466,8 +488,11 @@ int client_listen_main(int argc, char **argv)
         (cli_has(&a, "idle-ms") && (e = cli_u64_flag(&a, "idle-ms", &idle_ms)) != MCGK_OK) ||
         (cli_has(&a, "packets") && (e = cli_u64_flag(&a, "packets", &packets)) != MCGK_OK))
         return cli_fail(e);
-    const char *media = cli_require(&a, "media");
-    if (a.npositional != 1 || media == NULL || seconds == 0 || seconds > 86400 ||
+    /* --media may be left out with --controller: the offer says where */
+    const char *media =
+        cli_has(&a, "controller") ? cli_get(&a, "media") : cli_require(&a, "media");
+    if (a.npositional != 1 || (media == NULL && !cli_has(&a, "controller")) || seconds == 0 ||
+        seconds > 86400 ||
         idle_ms > 3600000) {
         fprintf(stderr, "want one GROUP, --media, --seconds 1..86400 (see --help)\n");
         return cli_fail(MCGK_ERR_USAGE);
@@ -479,7 +504,8 @@ int client_listen_main(int argc, char **argv)
     }
     media_addr at;
     struct in_addr iface;
-    if ((e = media_addr_parse("media", media, &at)) != MCGK_OK ||
+    memset(&at, 0, sizeof at);
+    if ((media != NULL && (e = media_addr_parse("media", media, &at)) != MCGK_OK) ||
         (e = media_iface(&a, &iface)) != MCGK_OK)
         return cli_fail(e);
     const char *controller = cli_get(&a, "controller"), *offer_dir = cli_get(&a, "offer-dir");
@@ -497,6 +523,8 @@ int client_listen_main(int argc, char **argv)
     int mu_init = 0;
 
     listen_ctx *l = calloc(1, sizeof *l);
+    if (l != NULL)
+        l->fd = -1;
     uint32_t *buf = malloc(MCGK_SRTP_MAX_PACKET_LEN + 4);
     mcgk_client_state st[2];
     memset(st, 0, sizeof st);
@@ -528,8 +556,11 @@ int client_listen_main(int argc, char **argv)
     l->gc.require_signature = cli_has(&a, "require-signature");
     l->gc.replay = &l->cache;
     l->group = group;
-    if (e == MCGK_OK)
-        e = media_socket_rx(&at, iface, &fd);
+    l->fd = -1;
+    l->iface = iface;
+    snprintf(l->media_text, sizeof l->media_text, "%s", media != NULL ? at.text : "-");
+    if (e == MCGK_OK && media != NULL)
+        e = media_socket_rx(&at, iface, &l->fd);
     if (e == MCGK_OK && pthread_mutex_init(&l->mu, NULL) != 0)
         e = MCGK_ERR_NO_MEMORY;
     else if (e == MCGK_OK)
@@ -575,13 +606,16 @@ int client_listen_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     mcgk_log(MCGK_LOG_INFO, "client-listen", "listening", "identity=%s group=%s media=%s",
              mcgk_log_quote(m.identity, qi, sizeof qi), mcgk_log_quote(group, qg, sizeof qg),
-             at.text);
+             l->media_text);
 
     uint64_t t0 = mcgk_monotonic_ns(), deadline = t0 + seconds * 1000000000u;
     uint64_t last_rx = 0, next_reload = t0 + RELOAD_MS * 1000000u;
     uint32_t dropped[MCGK_CLIENT_MAX_GMKS + MCGK_CLIENT_MAX_GSKS];
     while (!g_stop) {
         uint64_t t = mcgk_monotonic_ns();
+        pthread_mutex_lock(&l->mu);
+        fd = l->fd; /* set by on_offer when the offer gives the address */
+        pthread_mutex_unlock(&l->mu);
         if (t >= deadline || (idle_ms > 0 && last_rx != 0 && t >= last_rx + idle_ms * 1000000u) ||
             (packets > 0 && l->rtp.received >= packets))
             break;
@@ -609,6 +643,8 @@ int client_listen_main(int argc, char **argv)
         if (idle_ms > 0 && last_rx != 0 && last_rx + idle_ms * 1000000u < wake)
             wake = last_rx + idle_ms * 1000000u;
         int timeout_ms = wake > t ? (int)((wake - t) / 1000000u) + 1 : 0;
+        if (fd < 0 && timeout_ms > 50)
+            timeout_ms = 50; /* no socket yet: look again soon */
         struct pollfd pfd = {fd, POLLIN, 0};
         int pr = poll(&pfd, 1, timeout_ms);
         if (pr < 0 && errno != EINTR) {
@@ -652,9 +688,9 @@ int client_listen_main(int argc, char **argv)
     ua = NULL;
     if (e == MCGK_OK) {
         if (cli_has(&a, "json"))
-            print_json(l, m.identity, group, at.text);
+            print_json(l, m.identity, group, l->media_text);
         else
-            print_text(l, m.identity, group, at.text);
+            print_text(l, m.identity, group, l->media_text);
         mcgk_log(MCGK_LOG_INFO, "client-listen", "done",
                  "received=%" PRIu64 " decrypted=%" PRIu64 " rejected=%" PRIu64
                  " rtcp_decrypted=%" PRIu64 " gsk_accepted=%" PRIu64,
@@ -663,8 +699,8 @@ int client_listen_main(int argc, char **argv)
     }
 out:
     mcgk_sip_ua_free(ua);
-    if (fd >= 0)
-        close(fd);
+    if (l != NULL && l->fd >= 0)
+        close(l->fd);
     if (mu_init)
         pthread_mutex_destroy(&l->mu);
     if (l != NULL) {

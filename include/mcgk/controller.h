@@ -241,6 +241,16 @@ mcgk_err mcgk_ctl_sdp_answer(const uint8_t *offer, size_t offer_len, const char 
 /* 1 when the SDP has an `a=key-mgmt:` line. */
 int mcgk_ctl_sdp_has_key_mgmt(const uint8_t *sdp, size_t len);
 
+/*
+ * Where a member hears the call: "ADDR:PORT" from the SDP's first m= line's
+ * port and the c= line that applies to it (the media-level c= of that m=
+ * line, else the session-level one; "c=IN IP4 <addr>[/<ttl>]", RFC 4566
+ * §5.7), written with a NUL into out[0..out_cap). Returns MCGK_OK,
+ * MCGK_ERR_MALFORMED (no m= line, no IPv4 c= line for it, a bad address
+ * or port), MCGK_ERR_BUFFER_TOO_SMALL, MCGK_ERR_INVALID_ARG.
+ */
+mcgk_err mcgk_ctl_sdp_media_addr(const uint8_t *sdp, size_t len, char *out, size_t out_cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -179,3 +179,63 @@ int mcgk_ctl_sdp_has_key_mgmt(const uint8_t *sdp, size_t len)
             return 1;
     return 0;
 }
+
+/* "c=IN IP4 <dotted quad>[/<ttl>]": the address into addr (NUL-terminated) */
+static int conn_addr(const uint8_t *p, size_t n, char addr[16])
+{
+    static const char pre[] = "c=IN IP4 ";
+    if (!starts(p, n, pre))
+        return 0;
+    p += sizeof pre - 1;
+    n -= sizeof pre - 1;
+    size_t a = 0, dots = 0;
+    while (a < n && p[a] != '/') {
+        if (!((p[a] >= '0' && p[a] <= '9') || p[a] == '.') || a >= 15)
+            return 0;
+        dots += p[a] == '.';
+        a++;
+    }
+    if (a < 7 || dots != 3)
+        return 0;
+    memcpy(addr, p, a);
+    addr[a] = '\0';
+    return 1;
+}
+
+mcgk_err mcgk_ctl_sdp_media_addr(const uint8_t *sdp, size_t len, char *out, size_t out_cap)
+{
+    if (sdp == NULL || out == NULL || out_cap == 0)
+        return MCGK_ERR_INVALID_ARG;
+    mcgk_reader r;
+    mcgk_reader_init(&r, sdp, len);
+    char session[16] = "", media[16] = "";
+    unsigned long port = 0;
+    int in_media = 0;
+    const uint8_t *p;
+    size_t n;
+    while (next_line(&r, &p, &n)) {
+        if (starts(p, n, "m=")) {
+            if (in_media)
+                break; /* the first m= line only */
+            if (!media_line_ok(p, n))
+                return MCGK_ERR_MALFORMED;
+            const uint8_t *q = memchr(p, ' ', n);
+            size_t i = (size_t)(q - p) + 1;
+            for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+                port = port * 10 + (unsigned long)(p[i] - '0');
+            in_media = 1;
+            if (port == 0 || port > 65535)
+                return MCGK_ERR_MALFORMED;
+        } else if (starts(p, n, "c=")) {
+            char a[16];
+            if (!conn_addr(p, n, a))
+                continue; /* IPv6 or other network types: not for this member */
+            memcpy(in_media ? media : session, a, sizeof a);
+        }
+    }
+    const char *addr = media[0] ? media : session;
+    if (!in_media || addr[0] == '\0')
+        return MCGK_ERR_MALFORMED;
+    int w = snprintf(out, out_cap, "%s:%lu", addr, port);
+    return w > 0 && (size_t)w < out_cap ? MCGK_OK : MCGK_ERR_BUFFER_TOO_SMALL;
+}

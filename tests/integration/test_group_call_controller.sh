@@ -88,7 +88,10 @@ CTL="sip:127.0.0.1:$(head -1 "$T/ctl.port" | tr -dc 0-9)"
 # ---- the call ------------------------------------------------------------------------------
 LPIDS=()
 for i in 2 3 4; do
-    "$MCGK" client listen $GA --identity "$(user $i)" --data-dir "$T/c$i" --media "$MEDIA" \
+    # u3 is not told the media address: it hears the call where the offer says
+    where=(--media "$MEDIA")
+    [ $i = 3 ] && where=()
+    "$MCGK" client listen $GA --identity "$(user $i)" --data-dir "$T/c$i" "${where[@]}" \
         --controller "$CTL" --t1-ms 100 --offer-dir "$T/offers-$i" --seconds 30 --idle-ms 1500 \
         >"$T/l$i.out" 2>"$T/l$i.err" &
     LPIDS+=($!)
@@ -111,6 +114,15 @@ expect() { # test name field want
     [ "$got" = "$4" ] || { bad "$1" "$2: $3 = '$got', want '$4' // $(tr '\n' ' ' <"$T/$2.out")"; return 1; }
 }
 GSK_ID=$(sed -n 's/.*event=call-done.* gsk_id=\([^ ]*\).*/\1/p' "$T/call.err")
+
+# the offer's m=/c= lines say where the call is: u3 (no --media) joined there before answering
+test_media_address_from_the_offer() {
+    local t=$FUNCNAME
+    grep -q "event=media-joined media=$MEDIA from=offer" "$T/l3.err" &&
+        [ "$(val l3 media)" = "$MEDIA" ] && [ "$(val l3 decrypted)" = 50 ] ||
+        { bad $t "$(grep media "$T/l3.err") // $(tr '\n' ' ' <"$T/l3.out")"; return; }
+    ok $t
+}
 
 # R-002-17: the controller acknowledged the caller (100, 183) and answered 200, no key-mgmt
 test_R_002_17_caller_gets_100_183_200() {
@@ -199,6 +211,7 @@ test_no_key_bytes_in_logs() {
 }
 
 test_R_002_17_caller_gets_100_183_200
+test_media_address_from_the_offer
 test_R_002_18_offers_byte_identical
 test_R_002_19_answers_without_key_mgmt
 test_R_002_23_members_decrypt_under_gsk

@@ -740,6 +740,35 @@ static mcgk_err answer_of(const char *offer, char *out, size_t cap, size_t *len)
 }
 
 /* R-002-19: the controller's answer holds no key-mgmt or crypto line; it mirrors the media. */
+/* a member hears the call where the offer says: the first m= line's port, its c= line
+   (media level over session level), multicast TTL suffix dropped */
+static void test_ctl_sdp_media_addr(void)
+{
+    char a[32];
+    CHECK_OK(mcgk_ctl_sdp_media_addr((const uint8_t *)k_offer, strlen(k_offer), a, sizeof a));
+    CHECK(strcmp(a, "239.1.2.3:49170") == 0);
+    static const char media_c[] = "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/SAVP 0\r\n"
+                                  "c=IN IP4 127.0.0.1\r\nm=video 5000 RTP/SAVP 96\r\n"
+                                  "c=IN IP4 10.9.9.9\r\n";
+    CHECK_OK(mcgk_ctl_sdp_media_addr((const uint8_t *)media_c, strlen(media_c), a, sizeof a));
+    CHECK(strcmp(a, "127.0.0.1:4000") == 0);
+    static const char *const bad[] = {
+        "v=0\r\nc=IN IP4 127.0.0.1\r\n",                      /* no m= */
+        "v=0\r\nm=audio 4000 RTP/SAVP 0\r\n",                 /* no c= */
+        "v=0\r\nc=IN IP6 ::1\r\nm=audio 4000 RTP/SAVP 0\r\n", /* not IPv4 */
+        "v=0\r\nc=IN IP4 1.2.3\r\nm=audio 4000 RTP/SAVP 0\r\n",
+        "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 0 RTP/SAVP 0\r\n",
+        "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 70000 RTP/SAVP 0\r\n",
+        "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio x RTP/SAVP 0\r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_ERR(mcgk_ctl_sdp_media_addr((const uint8_t *)bad[i], strlen(bad[i]), a, sizeof a),
+                  MCGK_ERR_MALFORMED);
+    CHECK_ERR(mcgk_ctl_sdp_media_addr((const uint8_t *)k_offer, strlen(k_offer), a, 8),
+              MCGK_ERR_BUFFER_TOO_SMALL);
+    CHECK_ERR(mcgk_ctl_sdp_media_addr(NULL, 0, a, sizeof a), MCGK_ERR_INVALID_ARG);
+}
+
 static void test_ctl_sdp_answer_R_002_19(void)
 {
     char out[2048];
@@ -1054,6 +1083,7 @@ int main(void)
     TEST_RUN(test_ctl_call_time_limit);
     TEST_RUN(test_ctl_config);
     TEST_RUN(test_ctl_sdp_answer_R_002_19);
+    TEST_RUN(test_ctl_sdp_media_addr);
     TEST_RUN(test_ctl_over_engines_R_002_17_R_002_18);
     TEST_MAIN_END();
 }
