@@ -191,14 +191,7 @@ static mcgk_err load_gmks(mcgk_client_gmk_store *s, const uint8_t *dek, const ch
                       &st);
     if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = mcgk_client_state_reserve_gmks(st_out, st_out->n_gmks + 1);
         if (e == MCGK_OK)
             e = load_gmk_row(st, dek, identity, b, &st_out->gmks[st_out->n_gmks]);
@@ -217,14 +210,7 @@ static mcgk_err load_gmks(mcgk_client_gmk_store *s, const uint8_t *dek, const ch
              &st);
     if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         uint32_t id = (uint32_t)mcgk_sql_col_u64(st, 0);
         for (size_t i = 0; i < st_out->n_gmks; i++) {
             mcgk_client_gmk *g = &st_out->gmks[i];
@@ -253,14 +239,7 @@ static mcgk_err load_groups(mcgk_client_gmk_store *s, const char *identity, mcgk
                       &st);
     if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = mcgk_client_state_reserve_groups(o, o->n_groups + 1);
         if (e != MCGK_OK)
             break;
@@ -304,14 +283,7 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
                  &st);
     if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK && o->n_tombstones < MCGK_CLIENT_MAX_TOMBSTONES) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && o->n_tombstones < MCGK_CLIENT_MAX_TOMBSTONES && mcgk_sql_next_row(st, &e)) {
         o->tombstones[o->n_tombstones].gmk_id = (uint32_t)mcgk_sql_col_u64(st, 0);
         o->tombstones[o->n_tombstones].deleted_ntp_s = mcgk_sql_col_u64(st, 1);
         o->n_tombstones++;
@@ -325,14 +297,7 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
                  &st);
     if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK && o->n_replay < MCGK_CLIENT_REPLAY_CAP) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && o->n_replay < MCGK_CLIENT_REPLAY_CAP && mcgk_sql_next_row(st, &e)) {
         mcgk_replay_entry *r = &o->replay[o->n_replay];
         size_t n = 0;
         e = mcgk_sql_col_blob_upto(st, 0, r->sender_uid, sizeof r->sender_uid, &n);
@@ -350,14 +315,7 @@ static mcgk_err load_small(mcgk_client_gmk_store *s, const char *identity, mcgk_
         e = prep(s, "SELECT hash FROM client_docs WHERE identity = ? ORDER BY pos LIMIT 8", &st);
     if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, identity))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK && o->n_doc_hashes < MCGK_CLIENT_DOC_HASHES) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && o->n_doc_hashes < MCGK_CLIENT_DOC_HASHES && mcgk_sql_next_row(st, &e)) {
         size_t n = 0;
         e = mcgk_sql_col_blob_upto(st, 0, o->doc_hashes[o->n_doc_hashes], MCGK_CLIENT_HASH_LEN, &n);
         if (e == MCGK_OK && n != MCGK_CLIENT_HASH_LEN)
@@ -615,14 +573,7 @@ mcgk_err mcgk_client_gmk_store_identities(mcgk_client_gmk_store *s, mcgk_client_
                       "SELECT identity FROM client_gmks UNION SELECT identity FROM client_groups "
                       "ORDER BY 1",
                       &st);
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         if (n == cap) {
             size_t ncap = cap ? 2 * cap : 16;
             char **nids = realloc(ids, ncap * sizeof *ids);

@@ -308,14 +308,7 @@ mcgk_err mcgk_gms_store_group_list(mcgk_gms_store *s, mcgk_gms_group_cb cb, void
     sqlite3_stmt *st = NULL;
     LOCK(s);
     mcgk_err e = prep(s, GROUP_COLS " ORDER BY g.id", &st);
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = group_from(st, &r);
         if (e == MCGK_OK && cb(ctx, &r) != 0)
             break;
@@ -379,14 +372,7 @@ static mcgk_err group_gmk_infos(mcgk_gms_store *s, const char *group, mcgk_gms_g
                       &st);
     if (e == MCGK_OK && !(mcgk_sql_bind_text(st, 1, group) && mcgk_sql_bind_u64(st, 2, cap)))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         mcgk_gms_gmk_info *g = &out[(*n)++];
         memset(g, 0, sizeof *g);
         g->key_id = (uint32_t)mcgk_sql_col_u64(st, 0);
@@ -758,14 +744,7 @@ mcgk_err mcgk_gms_store_member_list(mcgk_gms_store *s, const char *group_id,
                       &st);
     if (e == MCGK_OK && group_id != NULL && !mcgk_sql_bind_text(st, 1, group_id))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = member_from(st, &r);
         if (e == MCGK_OK && cb(ctx, &r) != 0)
             break;
@@ -1001,14 +980,7 @@ mcgk_err mcgk_gms_store_gmk_list(mcgk_gms_store *s, const char *group_id, mcgk_g
                       &st);
     if (e == MCGK_OK && group_id != NULL && !mcgk_sql_bind_text(st, 1, group_id))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         info_from(st, 0, &g);
         if (cb(ctx, &g) != 0)
             break;
@@ -1061,14 +1033,7 @@ static mcgk_err job_fill(mcgk_gms_store *s, mcgk_gms_job_row *r)
                  &st);
     if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, r->id))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         int state = sqlite3_column_int(st, 0);
         if (state >= 0 && state < 5)
             r->counts[state] = mcgk_sql_col_u64(st, 1);
@@ -1118,14 +1083,7 @@ mcgk_err mcgk_gms_store_job_list(mcgk_gms_store *s, size_t limit, mcgk_gms_job_c
         e = prep(s, "SELECT id FROM jobs ORDER BY id DESC LIMIT ?", &st);
     if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, limit ? limit : (uint64_t)INT64_MAX))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         if (n == cap) {
             uint64_t *ni = realloc(ids, 2 * cap * sizeof *ids);
             if (ni == NULL) {
@@ -1186,14 +1144,7 @@ mcgk_err mcgk_gms_store_delivery_list(mcgk_gms_store *s, uint64_t job_id, int st
         !(mcgk_sql_bind_u64(st, 1, job_id) && sqlite3_bind_int(st, 2, state) == SQLITE_OK &&
           (uri == NULL || mcgk_sql_bind_text(st, 3, uri))))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = delivery_from(st, &r);
         if (e == MCGK_OK && cb(ctx, &r) != 0)
             break;
@@ -1223,14 +1174,7 @@ mcgk_err mcgk_gms_store_claim(mcgk_gms_store *s, uint64_t now_ms, uint64_t lease
                  &sel);
     if (e == MCGK_OK && !(mcgk_sql_bind_u64(sel, 1, now_ms) && mcgk_sql_bind_u64(sel, 2, max)))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK && got < max) {
-        int rc = sqlite3_step(sel);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && got < max && mcgk_sql_next_row(sel, &e)) {
         mcgk_gms_claim *c = &out[got];
         memset(c, 0, sizeof *c);
         c->job_id = mcgk_sql_col_u64(sel, 0);
@@ -1339,22 +1283,6 @@ static const char k_wake_sql[] =
     "UPDATE deliveries SET next_ms = ?1 WHERE uri = ?2 AND push = 1 AND state = 0"
     " AND next_ms > ?1 AND reason = 'not-registered'";
 
-mcgk_err mcgk_gms_store_wake(mcgk_gms_store *s, const char *uri, uint64_t now_ms)
-{
-    if (s == NULL || uri == NULL)
-        return MCGK_ERR_INVALID_ARG;
-    sqlite3_stmt *st = NULL;
-    LOCK(s);
-    mcgk_err e = prep(s, k_wake_sql, &st);
-    if (e == MCGK_OK && !(mcgk_sql_bind_u64(st, 1, now_ms) && mcgk_sql_bind_text(st, 2, uri)))
-        e = MCGK_ERR_IO;
-    if (e == MCGK_OK)
-        e = mcgk_sql_step_done(st, MCGK_ERR_IO);
-    sqlite3_finalize(st);
-    UNLOCK(s);
-    return e;
-}
-
 mcgk_err mcgk_gms_store_next_due(mcgk_gms_store *s, uint64_t *next_ms)
 {
     if (s == NULL || next_ms == NULL)
@@ -1455,14 +1383,7 @@ mcgk_err mcgk_gms_store_binding_list(mcgk_gms_store *s, uint64_t now, mcgk_gms_b
     mcgk_err e = prep(s, "SELECT aor, contact, expires FROM bindings WHERE expires > ?", &st);
     if (e == MCGK_OK && !mcgk_sql_bind_u64(st, 1, now))
         e = MCGK_ERR_IO;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         if (mcgk_sql_col_text(st, 0, aor, sizeof aor) != MCGK_OK ||
             mcgk_sql_col_text(st, 1, contact, sizeof contact) != MCGK_OK)
             continue; /* a row we cannot use is skipped: the member re-registers */
@@ -1528,14 +1449,7 @@ mcgk_err mcgk_gms_store_pull_result(mcgk_gms_store *s, const char *uri, const ch
         e = MCGK_ERR_IO;
     mcgk_gms_outcome *out = NULL;
     size_t n = 0, cap = 0;
-    while (e == MCGK_OK && list[0] != '\0') {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && list[0] != '\0' && mcgk_sql_next_row(st, &e)) {
         mcgk_gms_delivery_row r;
         e = delivery_from(st, &r);
         if (e != MCGK_OK)

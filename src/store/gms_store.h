@@ -298,9 +298,6 @@ mcgk_err mcgk_gms_store_record(mcgk_gms_store *s, const mcgk_gms_outcome *o, siz
 /* At start: every "sent" row becomes "pending", due now (*n resumed). */
 mcgk_err mcgk_gms_store_resume(mcgk_gms_store *s, uint64_t now_ms, uint64_t *n);
 
-/* Member uri (re)registered: its deliveries waiting for a registration are due
- * now (no one else's). */
-mcgk_err mcgk_gms_store_wake(mcgk_gms_store *s, const char *uri, uint64_t now_ms);
 
 /* The earliest due time of a pending push delivery; MCGK_ERR_NOT_FOUND when none. */
 mcgk_err mcgk_gms_store_next_due(mcgk_gms_store *s, uint64_t *next_ms);
@@ -314,7 +311,8 @@ mcgk_err mcgk_gms_store_binding_put(mcgk_gms_store *s, const char *aor, const ch
 mcgk_err mcgk_gms_store_binding_del(mcgk_gms_store *s, const char *aor);
 /* Many binding changes in one transaction (put, or delete when removed);
  * each put makes that member's deliveries waiting for a registration due at
- * now_ms (as mcgk_gms_store_wake). */
+ * now_ms - only that member's: waking everyone's would re-try every
+ * unregistered member each time anyone registers. */
 typedef struct mcgk_gms_binding_change {
     int removed;
     const char *aor;

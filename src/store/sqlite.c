@@ -105,13 +105,8 @@ static mcgk_err k_community_get(mcgk_kms_store *s, mcgk_kms_community_row *row)
     mcgk_err e = sq_prepare(
         q, "SELECT cert_xml, ring, sealed_z, sealed_ksak, created FROM community WHERE id = 1",
         &st);
-    if (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            e = MCGK_ERR_NOT_FOUND;
-        else if (rc != SQLITE_ROW)
-            e = MCGK_ERR_IO;
-    }
+    if (e == MCGK_OK)
+        e = mcgk_sql_step_row(st, MCGK_ERR_NOT_FOUND);
     if (e == MCGK_OK)
         e = mcgk_sql_col_text(st, 0, row->cert_xml, sizeof row->cert_xml);
     if (e == MCGK_OK)
@@ -136,14 +131,7 @@ static mcgk_err load_identities(sq *q, mcgk_kms_user *u)
     if (e == MCGK_OK && !mcgk_sql_bind_text(st, 1, u->uri))
         e = MCGK_ERR_IO;
     u->n_identities = 0;
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         if (u->n_identities == MCGK_KMS_MAX_IDENTITIES) {
             e = MCGK_ERR_OVERSIZED;
             break;
@@ -243,14 +231,7 @@ static mcgk_err k_user_list(mcgk_kms_store *s, mcgk_kms_user_cb cb, void *ctx)
     pthread_mutex_lock(&q->mu);
     mcgk_err e = sq_prepare(
         q, "SELECT uri, role, token_hash, created, revoked FROM users ORDER BY uri", &st);
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = user_from_row(st, u);
         if (e == MCGK_OK)
             e = load_identities(q, u);
@@ -387,14 +368,7 @@ static mcgk_err k_partner_list(mcgk_kms_store *s, mcgk_kms_partner_cb cb, void *
     pthread_mutex_lock(&q->mu);
     mcgk_err e =
         sq_prepare(q, "SELECT kms_uri, cert_xml, added FROM partners ORDER BY kms_uri", &st);
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = mcgk_sql_col_text(st, 0, row->kms_uri, sizeof row->kms_uri);
         if (e == MCGK_OK)
             e = mcgk_sql_col_text(st, 1, row->cert_xml, sizeof row->cert_xml);
@@ -589,14 +563,7 @@ static mcgk_err c_cert_list(mcgk_client_store *s, mcgk_client_cert_cb cb, void *
                             "SELECT kms_uri, home, cert_xml, fetched FROM certs "
                             "ORDER BY home DESC, kms_uri",
                             &st);
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = cert_from_row(st, row);
         if (e == MCGK_OK && cb(ctx, row) != 0)
             break;
@@ -700,14 +667,7 @@ static mcgk_err c_keyset_list(mcgk_client_store *s, mcgk_client_keyset_cb cb, vo
     pthread_mutex_lock(&q->mu);
     mcgk_err e = sq_prepare(
         q, "SELECT " KEYSET_COLS " FROM keysets ORDER BY kms_uri, identity, period_no", &st);
-    while (e == MCGK_OK) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            e = MCGK_ERR_IO;
-            break;
-        }
+    while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) {
         e = keyset_from_row(st, row);
         if (e == MCGK_OK && cb(ctx, row) != 0)
             break;

@@ -50,10 +50,10 @@ mcgk_err mcgk_sql_open(const char *path, const char *schema, int busy_ms, sqlite
                                   "PRAGMA synchronous=FULL;"
                                   "PRAGMA foreign_keys=ON;"
                                   "PRAGMA secure_delete=ON;");
+    /* every statement of a schema is idempotent (IF NOT EXISTS, INSERT OR IGNORE):
+       no transaction, so that opening an existing store takes no write lock */
     if (e == MCGK_OK)
-        e = mcgk_sql_begin(h);
-    if (e == MCGK_OK)
-        e = mcgk_sql_end(h, mcgk_sql_exec(h, schema));
+        e = mcgk_sql_exec(h, schema);
     if (e != MCGK_OK) {
         sqlite3_close(h);
         return e;
@@ -128,6 +128,16 @@ mcgk_err mcgk_sql_step_done(sqlite3_stmt *st, mcgk_err on_conflict)
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return on_conflict;
     return MCGK_ERR_IO;
+}
+
+int mcgk_sql_next_row(sqlite3_stmt *st, mcgk_err *e)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc != SQLITE_DONE)
+        *e = MCGK_ERR_IO;
+    return 0;
 }
 
 mcgk_err mcgk_sql_step_row(sqlite3_stmt *st, mcgk_err missing)

@@ -16,7 +16,8 @@
 /* Opens (creating it with mode 0600 when missing) the database at path with
  * the mcgk settings - WAL journal, synchronous=FULL, foreign keys, secure
  * delete, a busy timeout of busy_ms so that the CLI and a running daemon share
- * the file, one serialized connection - and runs schema in one transaction.
+ * the file, one serialized connection - and runs schema, whose statements
+ * must be idempotent (CREATE ... IF NOT EXISTS, INSERT OR IGNORE).
  * The file is created with O_EXCL and never opened otherwise by mcgk itself:
  * closing any descriptor of a database file drops every POSIX lock this
  * process holds on it, those of connections already open included.
@@ -49,6 +50,10 @@ uint64_t mcgk_sql_col_u64(sqlite3_stmt *st, int i);
 /* Steps a statement that returns no rows: MCGK_OK, on_conflict for a
  * constraint violation, else MCGK_ERR_IO. */
 mcgk_err mcgk_sql_step_done(sqlite3_stmt *st, mcgk_err on_conflict);
+/* Steps a statement that returns rows: 1 with a row to read; 0 when there are
+ * no more (*e untouched) or on an error (*e = MCGK_ERR_IO). The loop idiom:
+ *   while (e == MCGK_OK && mcgk_sql_next_row(st, &e)) { ...read the row... } */
+int mcgk_sql_next_row(sqlite3_stmt *st, mcgk_err *e);
 /* Steps expecting one row: MCGK_OK, missing when there is none, else MCGK_ERR_IO. */
 mcgk_err mcgk_sql_step_row(sqlite3_stmt *st, mcgk_err missing);
 /* Prepares, binds and steps one statement without rows. fmt has one character

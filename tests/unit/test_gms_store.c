@@ -324,13 +324,16 @@ static void test_claim_record_resume(void)
     counter cs;
     CHECK(deliveries(s, job, MCGK_GMS_DLV_SENT, &cs) == 1);
     /* wake: someone else's registration leaves bob waiting; his own makes him due */
-    CHECK_OK(mcgk_gms_store_wake(s, "sip:nobody@example.org", NOW * 1000 + 3));
+    mcgk_gms_binding_change reg = {0, "sip:nobody@example.org", "sip:nobody@127.0.0.1:5070",
+                                   NOW + 3600};
+    CHECK_OK(mcgk_gms_store_binding_apply(s, &reg, 1, NOW * 1000 + 3));
     CHECK_OK(mcgk_gms_store_next_due(s, &due));
     CHECK(due == NOW * 1000 + 500);
-    CHECK_OK(mcgk_gms_store_wake(s, a[1].uri, NOW * 1000 + 3));
+    reg.aor = a[1].uri;
+    CHECK_OK(mcgk_gms_store_binding_apply(s, &reg, 1, NOW * 1000 + 3));
     CHECK_OK(mcgk_gms_store_next_due(s, &due));
     CHECK(due == NOW * 1000 + 3);
-    CHECK_ERR(mcgk_gms_store_wake(s, NULL, 0), MCGK_ERR_INVALID_ARG);
+    CHECK_ERR(mcgk_gms_store_binding_apply(s, NULL, 1, 0), MCGK_ERR_INVALID_ARG);
     /* restart: carol's row is resumed; alice's confirmed row never comes back */
     uint64_t resumed = 0;
     CHECK_OK(mcgk_gms_store_resume(s, NOW * 1000 + 10, &resumed));
